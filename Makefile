@@ -1,0 +1,39 @@
+# formcheck: `make run` starts the app on 127.0.0.1; `make test` installs what the tests need and runs them.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test lint bench models clean fixtures
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+# Debian's chromium drives the browser tests (never `playwright install`).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: $(STAMP) /usr/bin/chromium
+	$(VENV)/bin/ruff check src tests bench scripts app.py
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/bench_analyze.py
+
+models: $(STAMP)
+	$(PY) scripts/build_models.py --check ../shared/models/SHA256SUMS
+
+fixtures: $(STAMP)
+	$(PY) scripts/make_fixtures.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

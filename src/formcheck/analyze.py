@@ -1,0 +1,271 @@
+"""Video file -> pose trace -> engine -> result (JSON-ready) and, on request, an annotated MP4.
+
+The pose pass is the only slow step. Long videos are split into contiguous parts processed by separate
+worker processes (one landmarker each, VIDEO mode), which uses both cores of a small laptop.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from formcheck.engine import Engine, EngineState, RepRecord
+from formcheck.landmarks import Side
+from formcheck.messages import message
+from formcheck.pipeline import PoseTrace, run_engine, trace_features
+from formcheck.templates import Template
+from formcheck.video import VideoInfo, probe, read_frames
+
+#: Videos with at least this many frames are split over worker processes.
+PARALLEL_MIN_FRAMES = 300
+
+ProgressFn = Callable[[int], None]
+
+
+def brightness_of(bgr: np.ndarray) -> float:
+    """Mean luma (0..255) of a BGR frame, from a 4x subsampled grid (fast)."""
+    small = bgr[::4, ::4]
+    return float(small[..., 0].mean() * 0.114 + small[..., 1].mean() * 0.587 + small[..., 2].mean() * 0.299)
+
+
+def _pose_part(
+    path: str, start: int, stop: int | None, model: str, with_mask: bool, progress: Any = None
+) -> dict[str, np.ndarray]:
+    """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline)."""
+    from formcheck.back import back_curvature
+    from formcheck.pose import PoseEstimator
+
+    info = probe(path)
+    lms, worlds, backs, people, bright = [], [], [], [], []
+    pending = 0
+    with PoseEstimator(model, with_mask=with_mask) as est:
+        for _i, t, bgr in read_frames(info, start, stop):
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            pf = est.detect(rgb, int(round(t * 1000)))
+            lms.append(pf.landmarks)
+            worlds.append(pf.world)
+            people.append(pf.n_people)
+            bright.append(brightness_of(bgr))
+            if pf.mask is not None and pf.has_pose:
+                backs.append([back_curvature(pf.mask, pf.landmarks, s) for s in (Side.LEFT, Side.RIGHT)])
+            else:
+                backs.append([math.nan, math.nan])
+            pending += 1
+            if progress is not None and pending >= 10:
+                progress(pending)
+                pending = 0
+    if progress is not None and pending:
+        progress(pending)
+    return {
+        "landmarks": np.asarray(lms, dtype=np.float32).reshape(-1, 33, 4),
+        "world": np.asarray(worlds, dtype=np.float32).reshape(-1, 33, 4),
+        "back": np.asarray(backs, dtype=np.float32).reshape(-1, 2),
+        "n_people": np.asarray(people, dtype=np.int32),
+        "brightness": np.asarray(bright, dtype=np.float32),
+    }
+
+
+def _worker(args: tuple[str, int, int | None, str, bool, Any]) -> dict[str, np.ndarray]:
+    path, start, stop, model, with_mask, queue = args
+    return _pose_part(path, start, stop, model, with_mask, progress=queue.put)
+
+
+def extract_trace(
+    info: VideoInfo,
+    model: str = "full",
+    *,
+    with_mask: bool = False,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> PoseTrace:
+    """Run the pose model over a whole video.
+
+    Args:
+        info: the probed video.
+        model: pose model name.
+        with_mask: compute the segmentation mask and the back-curvature index from it.
+        workers: worker processes (default: up to 2 for videos of at least ``PARALLEL_MIN_FRAMES``).
+        progress: called with the number of frames just processed.
+
+    Returns:
+        The :class:`PoseTrace` (frames that failed to decode at the end of a truncated file are absent).
+    """
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
+    if workers <= 1:
+        parts = [_pose_part(str(info.path), 0, None, model, with_mask, progress)]
+    else:
+        bounds = np.linspace(0, info.frames, workers + 1).astype(int)
+        ctx = mp.get_context("spawn")
+        with ctx.Manager() as manager:
+            queue = manager.Queue()
+            jobs = [
+                (str(info.path), int(bounds[i]), int(bounds[i + 1]) if i < workers - 1 else None, model,
+                 with_mask, queue)
+                for i in range(workers)
+            ]
+            with ctx.Pool(workers) as pool:
+                result = pool.map_async(_worker, jobs)
+                while not result.ready():
+                    result.wait(0.1)
+                    _drain(queue, progress)
+                parts = result.get()
+                _drain(queue, progress)
+    merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return PoseTrace(
+        landmarks=merged["landmarks"],
+        world=merged["world"],
+        back=merged["back"],
+        n_people=merged["n_people"],
+        brightness=merged["brightness"],
+        fps=info.fps,
+        size=(info.width, info.height),
+    )
+
+
+def _drain(queue: Any, progress: ProgressFn | None) -> None:
+    while not queue.empty():
+        n = queue.get()
+        if progress is not None:
+            progress(n)
+
+
+@dataclass
+class Analysis:
+    """An analysed video: the engine's verdicts plus what is needed to draw them."""
+
+    template: Template
+    lang: str
+    trace: PoseTrace
+    side: Side
+    features: dict[str, np.ndarray]
+    engine: Engine
+    states: list[EngineState]
+    source: str = ""
+    model: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reps(self) -> list[RepRecord]:
+        """The finished reps."""
+        return self.engine.reps
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``result.json`` document (field names are stable)."""
+        tr = self.trace
+        frames_with_pose = int(np.isfinite(tr.landmarks[:, 0, 0]).sum())
+        doc: dict[str, Any] = {
+            "exercise": self.template.name,
+            "source": self.source,
+            "model": self.model,
+            "lang": self.lang,
+            "frames": tr.frames,
+            "frames_with_pose": frames_with_pose,
+            "fps": round(tr.fps, 3),
+            "duration_s": round(tr.frames / tr.fps, 3),
+            "person_found": frames_with_pose > 0,
+            "camera_side": self.side.name.lower(),
+            "reps": len(self.reps),
+            "rep_details": [_rep_json(r, self.template) for r in self.reps],
+            "in_progress": self.engine.in_progress(),
+            "cues": [
+                {"t_s": round(c.t_s, 3), "code": c.code, "text": c.text.get(self.lang)}
+                for c in self.engine.cues.history
+            ],
+            "max_people": int(tr.n_people.max()) if tr.frames else 0,
+            "notes": list(self.notes),
+        }
+        if frames_with_pose == 0:
+            doc["notes"].append(message("no_person_in_video", self.lang))
+        return doc
+
+
+def _rep_json(r: RepRecord, template: Template) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "index": r.index,
+        "start_s": r.start_s,
+        "turn_s": r.turn_s,
+        "end_s": r.end_s,
+        "score": round(r.score, 1),
+        "faults": list(r.faults),
+        "peaks": r.peaks,
+        "rom": {k: list(v) for k, v in r.rom.items()},
+        "tempo_s": r.tempo_s,
+    }
+    if template.hold is not None:
+        d["hold_s"] = r.hold_s
+    if template.technique is not None:
+        d["technique"] = r.technique
+        d["reba"] = r.reba
+    return d
+
+
+def analyze_trace(
+    trace: PoseTrace, template: Template, lang: str = "en", *, source: str = "", model: str = ""
+) -> Analysis:
+    """Smooth, compute features and run the engine over a pose trace (no model needed)."""
+    side, feats = trace_features(trace)
+    engine, states = run_engine(template, trace.times, feats, require_setup=False)
+    return Analysis(
+        template=template, lang=lang, trace=trace, side=side, features=feats, engine=engine, states=states,
+        source=source, model=model,
+    )
+
+
+def analyze_video(
+    path: str | os.PathLike[str],
+    template: Template,
+    *,
+    model: str = "full",
+    lang: str = "en",
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> Analysis:
+    """Analyse a video file end to end.
+
+    Raises:
+        formcheck.video.VideoError: the file is missing, not a video, or has no decodable frame.
+    """
+    info = probe(path)
+    trace = extract_trace(info, model, with_mask=template.needs_mask, workers=workers, progress=progress)
+    if trace.frames == 0:
+        from formcheck.video import VideoError
+
+        raise VideoError(f"{info.path} has no frames that can be decoded")
+    a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
+    if trace.frames < info.frames * 0.95:
+        a.notes.append(f"only {trace.frames} of {info.frames} frames could be decoded (truncated file?)")
+    return a
+
+
+def write_annotated(analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:
+    """Write an MP4 with the overlay drawn on every frame; returns the number of frames written."""
+    from formcheck.render import draw_overlay
+
+    info = probe(video)
+    w, h = info.width, info.height
+    writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter.fourcc(*"mp4v"), info.fps, (w, h))
+    if not writer.isOpened():
+        raise OSError(f"cannot write video {out_path}")
+    names = list(analysis.features)
+    n = 0
+    try:
+        for i, _t, bgr in read_frames(info):
+            if i >= analysis.trace.frames:
+                break
+            feats = {k: float(analysis.features[k][i]) for k in names}
+            lm = analysis.trace.landmarks[i]
+            draw_overlay(bgr, lm, analysis.states[i], analysis.template, analysis.lang, feats, analysis.side)
+            writer.write(bgr)
+            n += 1
+    finally:
+        writer.release()
+    return n

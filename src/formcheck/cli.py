@@ -1,0 +1,190 @@
+"""The ``formcheck`` command: analyze a video, list exercises, evaluate against labels.
+
+Every failure the user can cause (missing or broken video, unknown exercise, broken template, missing
+model) ends with one clear line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from formcheck import __version__
+from formcheck.geometry import FEATURES
+from formcheck.templates import LANGS, TemplateError, available, load_template
+
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+
+
+class UserError(Exception):
+    """A problem with the user's input; printed as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="formcheck",
+        description="Camera-based exercise-form checker for low back pain exercises (offline).",
+    )
+    p.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse a video file", description="Analyse a video of an exercise.")
+    a.add_argument("video", help="video file (mp4, mov, avi, webm, ...)")
+    a.add_argument("--exercise", "-e", required=True, help="exercise name (see 'formcheck exercises') or a .toml")
+    a.add_argument("--model", choices=("lite", "full", "heavy"), default="full", help="pose model (default full)")
+    a.add_argument("--lang", choices=LANGS, default="en", help="language of cues and summary (default en)")
+    a.add_argument("--out", type=Path, help="folder for result.json and the annotated video annotated.mp4")
+    a.add_argument("--json", action="store_true", help="print result.json to stdout instead of the summary")
+    a.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
+    a.add_argument("--no-video", action="store_true", help="with --out: write result.json only")
+
+    e = sub.add_parser("exercises", help="list the exercise templates", description="List exercise templates.")
+    e.add_argument("--lang", choices=LANGS, default="en")
+
+    f = sub.add_parser("features", help="list feature names and units", description="List the features.")
+    f.set_defaults(lang="en")
+
+    v = sub.add_parser(
+        "evaluate",
+        help="rep-count and technique accuracy on a labels file",
+        description="Run analyze over every clip in a labels file (shaped like shared/clips/labels.json) "
+        "and print per-clip and overall rep-count and lift-technique accuracy.",
+    )
+    v.add_argument("labels", type=Path, help="labels.json; clip paths are relative to its folder")
+    v.add_argument("--model", choices=("lite", "full", "heavy"), default="full")
+    v.add_argument("--traces", type=Path, help="use saved pose traces (<clip stem>.npz) instead of the model")
+    v.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        if args.command == "analyze":
+            return _analyze(args)
+        if args.command == "exercises":
+            return _exercises(args)
+        if args.command == "features":
+            for name, unit in FEATURES.items():
+                print(f"{name:18s} {unit}")
+            return 0
+        if args.command == "evaluate":
+            return _evaluate(args)
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return 130
+    except (UserError, TemplateError) as e:
+        print(f"formcheck: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as e:  # the last line of defence: one line, no traceback
+        from formcheck.pose import ModelNotFoundError
+        from formcheck.video import VideoError
+
+        if isinstance(e, VideoError | ModelNotFoundError):
+            print(f"formcheck: error: {e}", file=sys.stderr)
+            return EXIT_INPUT
+        if os.environ.get("FORMCHECK_DEBUG"):
+            raise
+        print(f"formcheck: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return EXIT_USAGE
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    for name in available():
+        try:
+            t = load_template(name)
+            print(f"{name:12s} {t.title.get(args.lang)} ({t.camera.view} view, {t.target_reps} reps)")
+        except TemplateError as e:
+            print(f"{name:12s} BROKEN: {e}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from formcheck.analyze import analyze_video, write_annotated
+    from formcheck.video import probe
+
+    template = load_template(args.exercise)
+    info = probe(args.video)
+    out: Path | None = args.out
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} exists and is not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+    bar = _progress(info.frames, quiet=args.json)
+    try:
+        analysis = analyze_video(
+            args.video, template, model=args.model, lang=args.lang, workers=args.workers, progress=bar.update
+        )
+    finally:
+        bar.close()
+    doc = analysis.to_json()
+    if out is not None:
+        (out / "result.json.tmp").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+        (out / "result.json.tmp").replace(out / "result.json")
+        if not args.no_video:
+            write_annotated(analysis, args.video, out / "annotated.mp4")
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print(summary_text(doc, template, args.lang))
+        if out is not None:
+            print(f"written: {out / 'result.json'}" + ("" if args.no_video else f", {out / 'annotated.mp4'}"))
+    return 0
+
+
+def _progress(total: int, quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="frame", desc="pose", disable=quiet or None, leave=False, file=sys.stderr)
+
+
+def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
+    """A short human summary of a result document."""
+    nl = lang == "nl"
+    lines = [
+        f"{template.title.get(lang)}: {doc['reps']} " + ("herhalingen" if nl else "reps")
+        + f" ({doc['duration_s']:.1f} s, "
+        + (f"persoon in {doc['frames_with_pose']}/{doc['frames']} beelden)" if nl
+           else f"person in {doc['frames_with_pose']}/{doc['frames']} frames)")
+    ]
+    for r in doc["rep_details"]:
+        extra = []
+        if "technique" in r:
+            extra.append(r["technique"])
+        if "hold_s" in r and r["hold_s"] is not None:
+            extra.append(f"{'vastgehouden' if nl else 'held'} {r['hold_s']:.1f} s")
+        faults = ", ".join(r["faults"]) or ("geen fouten" if nl else "no faults")
+        lines.append(
+            f"  {r['index']:2d}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  score {r['score']:5.1f}  "
+            + "  ".join(extra) + f"  [{faults}]"
+        )
+    for note in doc.get("notes", []):
+        lines.append(f"  ! {note}")
+    return "\n".join(lines)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from formcheck.evaluate import evaluate_labels, format_report
+
+    report = evaluate_labels(args.labels, model=args.model, traces=args.traces)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

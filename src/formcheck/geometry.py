@@ -1,0 +1,193 @@
+"""Vectorised joint angles, distances and the feature set computed from landmarks.
+
+Everything here is pure numpy over a leading frame axis: landmarks ``(T, 33, 4)`` in, ``(T,)`` features
+out. Image coordinates are first scaled to pixels so that angles are true angles on the picture (x right,
+y down). Missing landmarks are NaN and give NaN features; nothing here guesses.
+
+Sagittal sign conventions (side view) use the *chirality* of the view: ``+1`` when the person's right side
+faces the camera, ``-1`` for the left. With it, the person's anterior (front) direction in the image is the
+trunk axis (hip to shoulder) turned by 90 degrees, whatever the posture (standing, lying, on all fours).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+
+from formcheck.landmarks import BODY, Lm, Side, sided
+
+#: Feature names, their units and meaning. The engine and the templates use these names.
+FEATURES: Mapping[str, str] = {
+    "knee_angle": "deg; interior knee angle hip-knee-ankle, 180 = straight leg",
+    "knee_flexion": "deg; 180 - knee_angle, 0 = straight leg",
+    "hip_angle": "deg; shoulder-hip-knee line, 180 = straight, < 180 hip flexed, > 180 hip extended",
+    "elbow_angle": "deg; interior shoulder-elbow-wrist angle, 180 = straight arm",
+    "shoulder_angle": "deg; interior hip-shoulder-elbow angle, 0 = arm along the trunk",
+    "trunk_incline": "deg; hip-to-shoulder line from vertical, 0 = upright, 90 = horizontal",
+    "pelvis_height": "leg lengths; hip height above the lowest foot point",
+    "hand_height": "leg lengths; wrist height above the lowest foot point",
+    "load_distance": "leg lengths; horizontal wrist-to-ankle distance (load close to the body)",
+    "twist": "deg; rotation between the shoulder line and the hip line seen from above (world landmarks)",
+    "neck_flexion": "deg; ear-shoulder line vs the trunk axis, > 0 head forward/down, < 0 head back/up",
+    "back_curvature": "trunk lengths; dorsal contour bulge, > 0 rounded (flexed), < 0 hollow (arched)",
+    "stoop_squat_index": "0..1; knee_flexion / (knee_flexion + trunk_incline), 1 = pure squat, 0 = stoop",
+    "visibility": "0..1; mean visibility of the main body landmarks",
+    "in_frame": "0..1; share of the main body landmarks inside the picture",
+    "side_view": "ratio; shoulder width / trunk length in the picture, small = seen from the side",
+    "body_size": "0..1; the body's bounding box, largest side as a share of the picture's side",
+    "brightness": "0..255; mean luma of the picture (measured from the frame, not the landmarks)",
+    "n_people": "count; people in view (from the pose estimator)",
+}
+
+
+def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle ABC in degrees (0..180) for ``(..., 2)`` points; NaN when a point is missing.
+
+    Uses ``atan2(|cross|, dot)``, which is accurate near 0 and 180 degrees. A zero-length arm gives NaN.
+    """
+    u = np.asarray(a, dtype=np.float64) - b
+    v = np.asarray(c, dtype=np.float64) - b
+    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    dot = np.sum(u * v, axis=-1)
+    out = np.degrees(np.arctan2(np.abs(cross), dot))
+    degenerate = (np.hypot(u[..., 0], u[..., 1]) == 0) | (np.hypot(v[..., 0], v[..., 1]) == 0)
+    return np.where(degenerate, np.nan, out)
+
+
+def signed_angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray, chirality: np.ndarray | float) -> np.ndarray:
+    """Angle ABC in degrees on 0..360, measured so that 180 is a straight line.
+
+    Values below 180 mean C is turned towards the person's front (flexion for shoulder-hip-knee), above
+    180 towards the back (extension). ``chirality`` is +1/-1 (see module docstring), per frame or scalar.
+    """
+    u = np.asarray(a, dtype=np.float64) - b
+    v = np.asarray(c, dtype=np.float64) - b
+    cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+    dot = np.sum(u * v, axis=-1)
+    ang = np.degrees(np.arctan2(cross * np.asarray(chirality, dtype=np.float64), dot))
+    return np.mod(ang, 360.0)
+
+
+def incline_from_vertical(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Angle in degrees (0..180) of the segment lower -> upper from straight up in the picture."""
+    d = np.asarray(upper, dtype=np.float64) - lower
+    return np.degrees(np.arctan2(np.abs(d[..., 0]), -d[..., 1]))
+
+
+def anterior(shoulder: np.ndarray, hip: np.ndarray, chirality: np.ndarray | float) -> np.ndarray:
+    """Unit vector ``(..., 2)`` pointing to the person's front in the picture."""
+    axis = np.asarray(shoulder, dtype=np.float64) - hip
+    ch = np.asarray(chirality, dtype=np.float64)[..., None]
+    front = np.stack([-axis[..., 1], axis[..., 0]], axis=-1) * ch
+    norm = np.linalg.norm(front, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return front / norm
+
+
+def to_pixels(landmarks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``(T, 33, 2)`` pixel coordinates from normalised landmarks; ``size`` is (width, height)."""
+    lm = np.asarray(landmarks, dtype=np.float64)
+    return lm[..., :2] * np.array([size[0], size[1]], dtype=np.float64)
+
+
+def chirality_of(side: Side) -> float:
+    """+1 when the person's right side faces the camera, -1 for the left."""
+    return 1.0 if side == Side.RIGHT else -1.0
+
+
+def compute_features(
+    landmarks: np.ndarray,
+    size: tuple[int, int],
+    side: Side,
+    world: np.ndarray | None = None,
+    back_curvature: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """All features for a run of frames.
+
+    Args:
+        landmarks: ``(T, 33, 4)`` normalised landmarks (NaN rows for frames without a pose).
+        size: picture (width, height) in pixels.
+        side: the body side facing the camera; its joints are used.
+        world: optional ``(T, 33, 4)`` world landmarks in metres (for ``twist``).
+        back_curvature: optional ``(T,)`` values from :mod:`formcheck.back`.
+
+    Returns:
+        ``{name: (T,) float64}`` for every name in :data:`FEATURES`.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim == 2:
+        lm = lm[None]
+    n = lm.shape[0]
+    px = to_pixels(lm, size)
+    ch = chirality_of(side)
+
+    def p(joint: str) -> np.ndarray:
+        return px[:, sided(joint, side)]
+
+    sh, hip, knee, ankle = p("shoulder"), p("hip"), p("knee"), p("ankle")
+    elbow, wrist, ear = p("elbow"), p("wrist"), p("ear")
+    heel, foot = p("heel"), p("foot")
+    f: dict[str, np.ndarray] = {}
+    f["knee_angle"] = angle_at(hip, knee, ankle)
+    f["knee_flexion"] = 180.0 - f["knee_angle"]
+    f["hip_angle"] = signed_angle_at(sh, hip, knee, ch)
+    f["elbow_angle"] = angle_at(sh, elbow, wrist)
+    f["shoulder_angle"] = angle_at(hip, sh, elbow)
+    f["trunk_incline"] = incline_from_vertical(hip, sh)
+
+    leg = np.linalg.norm(hip - knee, axis=-1) + np.linalg.norm(knee - ankle, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ground = np.fmax(np.fmax(heel[:, 1], foot[:, 1]), ankle[:, 1])
+        f["pelvis_height"] = (ground - hip[:, 1]) / leg
+        f["hand_height"] = (ground - wrist[:, 1]) / leg
+        f["load_distance"] = np.abs(wrist[:, 0] - ankle[:, 0]) / leg
+
+    f["twist"] = _twist(world) if world is not None else np.full(n, np.nan)
+    f["neck_flexion"] = signed_angle_at(hip, sh, ear, ch) - 180.0
+    f["back_curvature"] = (
+        np.asarray(back_curvature, dtype=np.float64) if back_curvature is not None else np.full(n, np.nan)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kf = np.clip(f["knee_flexion"], 0.0, None)
+        f["stoop_squat_index"] = kf / (kf + np.clip(f["trunk_incline"], 0.0, None))
+
+    f.update(_quality(lm, px, size))
+    return f
+
+
+def _twist(world: np.ndarray) -> np.ndarray:
+    w = np.asarray(world, dtype=np.float64)
+    if w.ndim == 2:
+        w = w[None]
+    s = w[:, Lm.RIGHT_SHOULDER, :3] - w[:, Lm.LEFT_SHOULDER, :3]
+    h = w[:, Lm.RIGHT_HIP, :3] - w[:, Lm.LEFT_HIP, :3]
+    a_s = np.arctan2(s[:, 2], s[:, 0])
+    a_h = np.arctan2(h[:, 2], h[:, 0])
+    d = np.degrees(np.angle(np.exp(1j * (a_s - a_h))))
+    return np.abs(d)
+
+
+def _quality(lm: np.ndarray, px: np.ndarray, size: tuple[int, int]) -> dict[str, np.ndarray]:
+    body = list(BODY)
+    vis = lm[:, body, 3]
+    xy = lm[:, body, :2]
+    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=-1).astype(np.float64)
+    inside[np.isnan(xy[..., 0])] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sh_w = np.linalg.norm(px[:, Lm.LEFT_SHOULDER] - px[:, Lm.RIGHT_SHOULDER], axis=-1)
+        mid_sh = (px[:, Lm.LEFT_SHOULDER] + px[:, Lm.RIGHT_SHOULDER]) / 2
+        mid_hip = (px[:, Lm.LEFT_HIP] + px[:, Lm.RIGHT_HIP]) / 2
+        trunk = np.linalg.norm(mid_sh - mid_hip, axis=-1)
+        side_view = sh_w / trunk
+        pts = px[:, body]
+        ext = np.nanmax(pts, axis=1) - np.nanmin(pts, axis=1) if pts.shape[0] else np.zeros((0, 2))
+        body_size = np.fmax(ext[:, 0] / size[0], ext[:, 1] / size[1])
+    return {
+        "visibility": np.mean(vis, axis=-1),
+        "in_frame": np.mean(inside, axis=-1),
+        "side_view": side_view,
+        "body_size": body_size,
+    }

@@ -1,0 +1,160 @@
+"""Named BlazePose landmarks, the skeleton, and which side of the body faces the camera.
+
+Landmark arrays everywhere in formcheck have shape ``(..., 33, 4)``: ``x`` and ``y`` in normalised image
+coordinates (0..1, origin top-left, y down), ``z`` a relative depth (smaller = closer to the camera, same
+scale as ``x``), and ``visibility`` in 0..1. A frame without a pose is all-NaN.
+"""
+
+from __future__ import annotations
+
+import warnings
+from enum import IntEnum
+
+import numpy as np
+
+N_LANDMARKS = 33
+
+
+class Lm(IntEnum):
+    """The 33 BlazePose landmarks, by index."""
+
+    NOSE = 0
+    LEFT_EYE_INNER = 1
+    LEFT_EYE = 2
+    LEFT_EYE_OUTER = 3
+    RIGHT_EYE_INNER = 4
+    RIGHT_EYE = 5
+    RIGHT_EYE_OUTER = 6
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+class Side(IntEnum):
+    """A body side. ``LEFT`` means the person's own left."""
+
+    LEFT = 0
+    RIGHT = 1
+
+
+#: Landmarks of one side, as (left, right) pairs, keyed by a side-free joint name.
+SIDED: dict[str, tuple[Lm, Lm]] = {
+    "ear": (Lm.LEFT_EAR, Lm.RIGHT_EAR),
+    "shoulder": (Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER),
+    "elbow": (Lm.LEFT_ELBOW, Lm.RIGHT_ELBOW),
+    "wrist": (Lm.LEFT_WRIST, Lm.RIGHT_WRIST),
+    "index": (Lm.LEFT_INDEX, Lm.RIGHT_INDEX),
+    "hip": (Lm.LEFT_HIP, Lm.RIGHT_HIP),
+    "knee": (Lm.LEFT_KNEE, Lm.RIGHT_KNEE),
+    "ankle": (Lm.LEFT_ANKLE, Lm.RIGHT_ANKLE),
+    "heel": (Lm.LEFT_HEEL, Lm.RIGHT_HEEL),
+    "foot": (Lm.LEFT_FOOT_INDEX, Lm.RIGHT_FOOT_INDEX),
+}
+
+
+def sided(joint: str, side: Side) -> Lm:
+    """The landmark of ``joint`` (e.g. ``"knee"``) on ``side``."""
+    return SIDED[joint][int(side)]
+
+
+#: Bones drawn in the overlay, as landmark index pairs.
+SKELETON: frozenset[tuple[int, int]] = frozenset(
+    {
+        (Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER),
+        (Lm.LEFT_HIP, Lm.RIGHT_HIP),
+        (Lm.LEFT_SHOULDER, Lm.LEFT_HIP),
+        (Lm.RIGHT_SHOULDER, Lm.RIGHT_HIP),
+        (Lm.LEFT_SHOULDER, Lm.LEFT_ELBOW),
+        (Lm.LEFT_ELBOW, Lm.LEFT_WRIST),
+        (Lm.RIGHT_SHOULDER, Lm.RIGHT_ELBOW),
+        (Lm.RIGHT_ELBOW, Lm.RIGHT_WRIST),
+        (Lm.LEFT_HIP, Lm.LEFT_KNEE),
+        (Lm.LEFT_KNEE, Lm.LEFT_ANKLE),
+        (Lm.RIGHT_HIP, Lm.RIGHT_KNEE),
+        (Lm.RIGHT_KNEE, Lm.RIGHT_ANKLE),
+        (Lm.LEFT_ANKLE, Lm.LEFT_HEEL),
+        (Lm.LEFT_HEEL, Lm.LEFT_FOOT_INDEX),
+        (Lm.LEFT_ANKLE, Lm.LEFT_FOOT_INDEX),
+        (Lm.RIGHT_ANKLE, Lm.RIGHT_HEEL),
+        (Lm.RIGHT_HEEL, Lm.RIGHT_FOOT_INDEX),
+        (Lm.RIGHT_ANKLE, Lm.RIGHT_FOOT_INDEX),
+        (Lm.LEFT_EAR, Lm.LEFT_SHOULDER),
+        (Lm.RIGHT_EAR, Lm.RIGHT_SHOULDER),
+        (Lm.NOSE, Lm.LEFT_EAR),
+        (Lm.NOSE, Lm.RIGHT_EAR),
+    }
+)
+
+#: Landmarks that must be visible for a whole-body exercise (face, hands and feet details excluded).
+BODY: tuple[Lm, ...] = (
+    Lm.NOSE,
+    Lm.LEFT_SHOULDER,
+    Lm.RIGHT_SHOULDER,
+    Lm.LEFT_HIP,
+    Lm.RIGHT_HIP,
+    Lm.LEFT_KNEE,
+    Lm.RIGHT_KNEE,
+    Lm.LEFT_ANKLE,
+    Lm.RIGHT_ANKLE,
+)
+
+_SIDE_SCORE_JOINTS = ("shoulder", "hip", "knee", "ankle", "elbow", "wrist")
+
+
+def side_scores(landmarks: np.ndarray) -> np.ndarray:
+    """Per-frame evidence that the person's right side faces the camera.
+
+    Args:
+        landmarks: ``(T, 33, 4)`` or ``(33, 4)`` landmark array.
+
+    Returns:
+        ``(T,)`` (or scalar) score: positive when the right side is nearer the camera, negative for the
+        left, NaN without a pose. Combines depth (``z``, nearer is smaller) and visibility.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    left = [sided(j, Side.LEFT) for j in _SIDE_SCORE_JOINTS]
+    right = [sided(j, Side.RIGHT) for j in _SIDE_SCORE_JOINTS]
+    dz = lm[..., left, 2] - lm[..., right, 2]  # > 0: right nearer
+    dv = lm[..., right, 3] - lm[..., left, 3]  # > 0: right more visible
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.tanh(dz * 10.0) + dv, axis=-1)
+
+
+def camera_side(landmarks: np.ndarray) -> Side:
+    """The body side facing the camera over a whole clip (or one frame): a robust vote of :func:`side_scores`.
+
+    Args:
+        landmarks: ``(T, 33, 4)`` or ``(33, 4)`` landmark array.
+
+    Returns:
+        ``Side.RIGHT`` or ``Side.LEFT`` (``LEFT`` when there is no evidence at all).
+    """
+    s = np.atleast_1d(side_scores(landmarks))
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return Side.LEFT
+    return Side.RIGHT if float(np.median(s)) > 0 else Side.LEFT

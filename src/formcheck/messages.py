@@ -1,0 +1,280 @@
+"""The message catalogue: every fixed text formcheck shows or speaks, in Dutch and English.
+
+Exercise-specific texts (titles, phase labels, fault cues) live in the exercise templates; everything else
+is here, keyed by a stable code.
+"""
+
+from __future__ import annotations
+
+from formcheck.templates import Text
+
+MESSAGES: dict[str, Text] = {
+    # set-up problems, checked live before counting starts
+    "no_person": Text(
+        nl="Ik zie niemand. Ga in beeld staan of liggen.",
+        en="I can't see anyone. Move into view.",
+    ),
+    "body_not_visible": Text(
+        nl="Je bent niet helemaal in beeld: zorg dat je van hoofd tot voeten te zien bent.",
+        en="You are not fully in view: make sure you are visible from head to feet.",
+    ),
+    "turn_sideways": Text(
+        nl="Draai een kwartslag: de camera moet je van opzij zien.",
+        en="Turn a quarter: the camera should see you from the side.",
+    ),
+    "step_back": Text(
+        nl="Ga wat verder van de camera af.",
+        en="Move a bit further away from the camera.",
+    ),
+    "come_closer": Text(
+        nl="Kom wat dichter bij de camera.",
+        en="Come a bit closer to the camera.",
+    ),
+    "too_dark": Text(
+        nl="Het is te donker. Doe meer licht aan.",
+        en="It is too dark. Turn on more light.",
+    ),
+    "multiple_people": Text(
+        nl="Er is meer dan één persoon in beeld. Zorg dat alleen jij te zien bent.",
+        en="More than one person is in view. Make sure only you can be seen.",
+    ),
+    "ready": Text(nl="Klaar. Begin maar.", en="Ready. You can start."),
+    # result summaries
+    "no_person_in_video": Text(
+        nl="Er is in deze video geen persoon gevonden.",
+        en="No person was found in this video.",
+    ),
+    # ------------------------------------------------------------------ live coaching page (webapp)
+    "app_title": Text(nl="formcheck · oefencoach", en="formcheck · exercise coach"),
+    "app_tagline": Text(
+        nl="Oefen thuis voor je rug, met je eigen camera. Alles blijft op deze computer.",
+        en="Exercise for your back at home, with your own camera. Everything stays on this computer.",
+    ),
+    "language": Text(nl="Taal / Language", en="Language / Taal"),
+    "mute": Text(nl="Stem uit", en="Mute voice"),
+    "voice_on": Text(nl="Gesproken tellen en aanwijzingen staan aan.", en="Spoken counts and cues are on."),
+    "no_voice": Text(
+        nl="Deze browser heeft geen stem die zonder internet werkt; aanwijzingen staan alleen op het scherm.",
+        en="This browser has no voice that works without the internet; cues are shown on screen only.",
+    ),
+    "mode": Text(nl="Wat wil je doen?", en="What would you like to do?"),
+    "mode_coach": Text(nl="Oefenen", en="Exercise"),
+    "mode_demo": Text(nl="Tildemonstratie (fysiotherapeut)", en="Lifting demonstration (physio)"),
+    "exercise": Text(nl="Oefening", en="Exercise"),
+    "model_setting": Text(nl="Rekenmodel", en="Pose model"),
+    "model_auto": Text(nl="automatisch", en="automatic"),
+    "model_in_use": Text(nl="Model: {model}", en="Model: {model}"),
+    "model_fell_back": Text(
+        nl="Deze computer is te traag voor het volledige model; het lichtere model wordt gebruikt.",
+        en="This computer is too slow for the full model; the lighter model is used.",
+    ),
+    "live_stats": Text(
+        nl="{fps:.0f} beelden/s verwerkt · {dropped} overgeslagen · {model}",
+        en="{fps:.0f} frames/s processed · {dropped} skipped · {model}",
+    ),
+    "privacy": Text(
+        nl="Privé: het camerabeeld blijft op deze computer, er gaat niets het internet op en er wordt niets "
+        "opgenomen.",
+        en="Private: the camera picture stays on this computer, nothing goes to the internet and nothing is "
+        "recorded.",
+    ),
+    # safety screen
+    "safety_title": Text(nl="Eerst je veiligheid", en="First, your safety"),
+    "safety_intro": Text(
+        nl="Geldt een van deze punten voor jou? Vink ze aan.",
+        en="Does any of the following apply to you? Tick it.",
+    ),
+    "rf_radiating": Text(
+        nl="Pijn die uitstraalt tot onder de knie", en="Pain that radiates below the knee"
+    ),
+    "rf_numbness": Text(
+        nl="Doof gevoel of tintelingen in been, voet, billen of rond de anus",
+        en="Numbness or tingling in a leg, foot, the buttocks or around the anus",
+    ),
+    "rf_bladder": Text(
+        nl="Moeite met plassen of ontlasting ophouden (controleverlies)",
+        en="Loss of bladder or bowel control",
+    ),
+    "rf_fever": Text(nl="Koorts", en="Fever"),
+    "rf_weight": Text(nl="Onverklaard gewichtsverlies", en="Unexplained weight loss"),
+    "rf_accident": Text(
+        nl="De pijn begon na een ongeval of val", en="The pain started after an accident or a fall"
+    ),
+    "rf_night": Text(
+        nl="Pijn 's nachts waar je wakker van wordt", en="Pain at night that wakes you up"
+    ),
+    "rf_duration": Text(
+        nl="Pijn die langer dan 6 weken duurt of steeds erger wordt",
+        en="Pain lasting more than 6 weeks, or getting worse",
+    ),
+    "safety_none": Text(nl="Geen van deze punten geldt voor mij", en="None of these apply to me"),
+    "safety_continue": Text(nl="Verder", en="Continue"),
+    "safety_answer_first": Text(
+        nl="Vink aan wat voor jou geldt, of bevestig dat geen van deze punten geldt.",
+        en="Tick what applies to you, or confirm that none of these apply.",
+    ),
+    "safety_contradiction": Text(
+        nl="Je hebt een punt aangevinkt én 'geen van deze punten'. Kijk het nog even na.",
+        en="You ticked a point and also 'none of these apply'. Please check again.",
+    ),
+    "safety_see_gp": Text(
+        nl="Neem eerst contact op met je huisarts voordat je met deze oefeningen begint. Wat je aanvinkte "
+        "moet eerst door een arts worden bekeken. Bij controleverlies over plassen of ontlasting: bel "
+        "vandaag nog je huisarts of de huisartsenpost.",
+        en="Please contact your GP (huisarts) before you start these exercises. What you ticked should be "
+        "checked by a doctor first. With loss of bladder or bowel control: call your GP or the out-of-hours "
+        "service today.",
+    ),
+    "safety_recheck": Text(nl="Opnieuw invullen", en="Answer again"),
+    "facts_title": Text(nl="Goed om te weten", en="Good to know"),
+    "fact_harmless": Text(
+        nl="Lage rugpijn is meestal onschuldig en gaat bij de meeste mensen binnen enkele weken over.",
+        en="Low back pain is usually harmless and for most people it passes within a few weeks.",
+    ),
+    "fact_movement": Text(
+        nl="Bewegen helpt: blijf zo veel mogelijk actief, bedrust maakt het niet beter.",
+        en="Movement helps: stay as active as you can, bed rest does not make it better.",
+    ),
+    "fact_time": Text(
+        nl="Bouw je activiteit op volgens tijd of aantal, niet op geleide van de pijn.",
+        en="Build up your activity on time or number, not on pain.",
+    ),
+    "stop_note": Text(
+        nl="Stop met oefenen als de pijn tijdens het oefenen duidelijk erger wordt.",
+        en="Stop exercising if the pain gets much worse while you exercise.",
+    ),
+    "disclaimer": Text(
+        nl="formcheck is een hulpmiddel bij oefeningen van je fysiotherapeut of huisarts. Het is geen "
+        "medisch hulpmiddel en stelt geen diagnose. Twijfel je, neem dan contact op met je huisarts.",
+        en="formcheck helps you do the exercises your physiotherapist or GP gave you. It is not a medical "
+        "device and does not diagnose anything. When in doubt, contact your GP.",
+    ),
+    "pain_before": Text(
+        nl="Hoeveel pijn heb je nu? (0 = geen pijn, 10 = ergst denkbare pijn)",
+        en="How much pain do you have now? (0 = no pain, 10 = worst pain imaginable)",
+    ),
+    "pain_after": Text(
+        nl="Hoeveel pijn heb je nu, na het oefenen? (0-10)",
+        en="How much pain do you have now, after exercising? (0-10)",
+    ),
+    "pain_much_worse": Text(
+        nl="Je pijn is na het oefenen flink toegenomen. Stop voor vandaag en neem contact op met je "
+        "fysiotherapeut of huisarts als het zo blijft.",
+        en="Your pain went up a lot after exercising. Stop for today and contact your physiotherapist or GP "
+        "if it stays like this.",
+    ),
+    # camera set-up
+    "setup_title": Text(nl="Zo zet je de camera neer", en="Where to put the camera"),
+    "setup_facts": Text(
+        nl="Van opzij · {near:g}–{far:g} meter afstand · camera {height}",
+        en="From the side · {near:g}–{far:g} metres away · camera {height}",
+    ),
+    "setup_facts_front": Text(
+        nl="Van voren · {near:g}–{far:g} meter afstand · camera {height}",
+        en="From the front · {near:g}–{far:g} metres away · camera {height}",
+    ),
+    "height_floor": Text(nl="op de grond of een krukje", en="on the floor or a stool"),
+    "height_knee": Text(nl="op kniehoogte", en="at knee height"),
+    "height_hip": Text(nl="op heuphoogte", en="at hip height"),
+    "height_chest": Text(nl="op borsthoogte", en="at chest height"),
+    "setup_checking": Text(
+        nl="Opstelling controleren… Ga in de beginhouding liggen of staan.",
+        en="Checking the set-up… Get into the starting position.",
+    ),
+    "setup_ok": Text(nl="Opstelling in orde: tellen is begonnen.", en="Set-up OK: counting has started."),
+    "press_start": Text(
+        nl="Zet de camera neer zoals hieronder, druk op START en ga in de beginhouding.",
+        en="Place the camera as shown below, press START and get into the starting position.",
+    ),
+    "camera_lost": Text(
+        nl="De camera stuurt geen beeld meer. Controleer de camera en druk opnieuw op START. Je resultaten "
+        "tot nu toe zijn bewaard.",
+        en="The camera has stopped sending pictures. Check the camera and press START again. Your results "
+        "so far have been saved.",
+    ),
+    "processing_error": Text(
+        nl="Er ging iets mis bij het verwerken van het beeld; formcheck probeert het verder.",
+        en="Something went wrong while processing the picture; formcheck keeps trying.",
+    ),
+    "webrtc_start": Text(nl="START", en="START"),
+    "webrtc_stop": Text(nl="STOP", en="STOP"),
+    "webrtc_select_device": Text(nl="Kies camera", en="Select camera"),
+    "webrtc_no_media": Text(
+        nl="Deze browser kan de camera niet gebruiken.", en="This browser cannot use the camera."
+    ),
+    "webrtc_ask_permission": Text(
+        nl="Geef toestemming om de camera te gebruiken.", en="Please allow access to the camera."
+    ),
+    "webrtc_not_available": Text(
+        nl="Geen camera gevonden. Sluit een camera aan.", en="No camera found. Please connect a camera."
+    ),
+    "webrtc_denied": Text(
+        nl="Toegang tot de camera is geweigerd. Sta de camera toe in de browser.",
+        en="Access to the camera was denied. Allow the camera in your browser.",
+    ),
+    # live read-outs
+    "reps_label": Text(nl="Herhalingen", en="Reps"),
+    "reps_of": Text(nl="van {target}", en="of {target}"),
+    "hold_label": Text(nl="Vasthouden", en="Hold"),
+    "hold_left": Text(nl="nog {s} s", en="{s} s to go"),
+    "hold_done": Text(nl="Goed zo!", en="Well done!"),
+    "cue_label": Text(nl="Aanwijzing", en="Cue"),
+    "phase_label": Text(nl="Houding", en="Position"),
+    "gauge_knee_flexion": Text(nl="Kniebuiging", en="Knee flexion"),
+    "gauge_trunk_incline": Text(nl="Rompkanteling", en="Trunk inclination"),
+    "lifts_title": Text(nl="Tillen", en="Lifts"),
+    "lift_item": Text(nl="Til {n}: {technique}", en="Lift {n}: {technique}"),
+    "technique_squat": Text(nl="squat (hurkend tillen)", en="squat"),
+    "technique_semi-squat": Text(nl="semi-squat (half hurkend)", en="semi-squat"),
+    "technique_stoop": Text(nl="stoop (gebukt tillen)", en="stoop"),
+    "no_faults": Text(nl="geen fouten", en="no faults"),
+    "replay_title": Text(nl="Laatste til, vertraagd", en="Last lift, slow motion"),
+    "replay_button": Text(nl="Herhaal laatste til (slow motion)", en="Replay last lift (slow motion)"),
+    "replay_none": Text(nl="Nog geen til om te herhalen.", en="No lift to replay yet."),
+    "replay_speed": Text(nl="Snelheid", en="Speed"),
+    "replay_note": Text(
+        nl="De herhaling staat alleen in het geheugen en wordt niet opgeslagen.",
+        en="The replay is kept in memory only and is never saved.",
+    ),
+    # summary and history
+    "summary_title": Text(nl="Samenvatting van deze sessie", en="Summary of this session"),
+    "summary_none": Text(
+        nl="Nog geen herhalingen in deze sessie.", en="No reps in this session yet."
+    ),
+    "summary_reps": Text(nl="{n} herhalingen", en="{n} reps"),
+    "summary_score": Text(nl="Gemiddelde score: {score:.0f} / 100", en="Average score: {score:.0f} / 100"),
+    "col_rep": Text(nl="Herhaling", en="Rep"),
+    "col_score": Text(nl="Score", en="Score"),
+    "col_faults": Text(nl="Verbeterpunten", en="To improve"),
+    "col_hold": Text(nl="Vastgehouden (s)", en="Held (s)"),
+    "col_technique": Text(nl="Techniek", en="Technique"),
+    "col_time": Text(nl="Tijd (s)", en="Time (s)"),
+    "chart_title": Text(nl="{feature} tijdens de sessie", en="{feature} during the session"),
+    "in_progress_note": Text(
+        nl="De laatste herhaling was nog niet af en telt niet mee.",
+        en="The last rep was not finished and is not counted.",
+    ),
+    "saved": Text(nl="Sessie opgeslagen op deze computer.", en="Session saved on this computer."),
+    "save_failed": Text(nl="Opslaan lukte niet: {error}", en="Could not save: {error}"),
+    "store_unavailable": Text(
+        nl="De geschiedenis kan niet worden geopend: {error}. Je kunt wel oefenen.",
+        en="The history cannot be opened: {error}. You can still exercise.",
+    ),
+    "save_pain": Text(nl="Pijnscore bewaren", en="Save pain score"),
+    "new_session": Text(nl="Nieuwe sessie", en="New session"),
+    "history_title": Text(nl="Eerdere sessies", en="Earlier sessions"),
+    "history_empty": Text(nl="Nog geen eerdere sessies.", en="No earlier sessions yet."),
+    "history_row": Text(
+        nl="{date} · {exercise} · {reps} herhalingen · pijn {before} → {after}",
+        en="{date} · {exercise} · {reps} reps · pain {before} → {after}",
+    ),
+}
+
+
+def message(code: str, lang: str) -> str:
+    """The text of ``code`` in ``lang`` (``nl`` or ``en``).
+
+    Raises:
+        KeyError: unknown code.
+    """
+    return MESSAGES[code].get(lang)

@@ -1,0 +1,195 @@
+"""From poses to engine states: the offline (batch) path and the live (per-frame) path.
+
+Both use the same features (:func:`formcheck.geometry.compute_features`) and the same
+:class:`formcheck.engine.Engine`; they differ only in smoothing (zero-phase offline, one-euro live) and in
+how the camera-facing side is chosen (whole-clip vote offline, running vote live).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.engine import Engine, EngineState
+from formcheck.filters import OneEuro, zero_phase
+from formcheck.geometry import compute_features
+from formcheck.landmarks import Side, camera_side, side_scores
+from formcheck.templates import Template
+
+#: Landmarks with visibility below this are treated as not seen (NaN) before smoothing.
+MIN_LANDMARK_VISIBILITY = 0.0
+
+
+@dataclass
+class PoseTrace:
+    """Everything the pose pass measured for a clip, frame by frame (the boundary to the model).
+
+    Attributes:
+        landmarks: ``(T, 33, 4)`` normalised landmarks, NaN rows without a pose.
+        world: ``(T, 33, 4)`` world landmarks in metres.
+        back: ``(T, 2)`` back-curvature index computed for the left (col 0) and right (col 1) side facing
+            the camera (trunk lengths; NaN without a mask).
+        n_people: ``(T,)`` people seen.
+        brightness: ``(T,)`` mean luma 0..255.
+        fps: frames per second.
+        size: picture (width, height) in pixels.
+    """
+
+    landmarks: np.ndarray
+    world: np.ndarray
+    back: np.ndarray
+    n_people: np.ndarray
+    brightness: np.ndarray
+    fps: float
+    size: tuple[int, int]
+
+    @property
+    def frames(self) -> int:
+        """Number of frames."""
+        return int(self.landmarks.shape[0])
+
+    @property
+    def times(self) -> np.ndarray:
+        """``(T,)`` frame times in seconds."""
+        return np.arange(self.frames, dtype=np.float64) / self.fps
+
+    def save(self, path: str) -> None:
+        """Write the trace to a compressed ``.npz`` (float16 landmarks: ~0.3 px at 640 px)."""
+        np.savez_compressed(
+            path,
+            landmarks=self.landmarks.astype(np.float16),
+            world=self.world.astype(np.float16),
+            back=self.back.astype(np.float32),
+            n_people=self.n_people.astype(np.int8),
+            brightness=self.brightness.astype(np.float32),
+            fps=np.float64(self.fps),
+            size=np.array(self.size, dtype=np.int32),
+        )
+
+    @classmethod
+    def load(cls, path: str) -> PoseTrace:
+        """Read a trace written by :meth:`save`."""
+        with np.load(path) as d:
+            return cls(
+                landmarks=d["landmarks"].astype(np.float32),
+                world=d["world"].astype(np.float32),
+                back=d["back"].astype(np.float32),
+                n_people=d["n_people"].astype(np.int32),
+                brightness=d["brightness"].astype(np.float32),
+                fps=float(d["fps"]),
+                size=(int(d["size"][0]), int(d["size"][1])),
+            )
+
+
+def trace_features(trace: PoseTrace, smooth_s: float = 0.05) -> tuple[Side, dict[str, np.ndarray]]:
+    """Offline features of a whole trace: zero-phase smoothing, whole-clip side vote, vectorised features.
+
+    Returns:
+        The side facing the camera and ``{feature: (T,)}`` including ``brightness`` and ``n_people``.
+    """
+    side = camera_side(trace.landmarks)
+    lm = trace.landmarks.astype(np.float64)
+    if smooth_s > 0:
+        xyz = zero_phase(lm[..., :3].reshape(trace.frames, -1), trace.fps, smooth_s)
+        lm = np.concatenate([xyz.reshape(trace.frames, -1, 3), lm[..., 3:]], axis=-1)
+        world = zero_phase(trace.world.reshape(trace.frames, -1), trace.fps, smooth_s).reshape(
+            trace.world.shape
+        )
+        back = zero_phase(trace.back[:, int(side)], trace.fps, smooth_s)
+    else:
+        world, back = trace.world, trace.back[:, int(side)]
+    feats = compute_features(lm, trace.size, side, world=world, back_curvature=back)
+    feats["brightness"] = trace.brightness.astype(np.float64)
+    feats["n_people"] = trace.n_people.astype(np.float64)
+    return side, feats
+
+
+def run_engine(
+    template: Template, times: np.ndarray, feats: dict[str, np.ndarray], *, require_setup: bool = False
+) -> tuple[Engine, list[EngineState]]:
+    """Feed precomputed features through a fresh engine, frame by frame."""
+    engine = Engine(template, require_setup=require_setup)
+    names = list(feats)
+    cols = np.stack([feats[k] for k in names], axis=1) if names else np.zeros((len(times), 0))
+    states = []
+    for i, t in enumerate(times):
+        states.append(engine.update(float(t), dict(zip(names, cols[i].tolist(), strict=True))))
+    return engine, states
+
+
+class LivePipeline:
+    """The live path for one video stream: pose frame in, engine state out, causally.
+
+    Args:
+        template: the exercise.
+        require_setup: check set-up before counting (live coaching: yes).
+        side_memory_s: time constant of the running camera-side vote (s).
+    """
+
+    def __init__(self, template: Template, *, require_setup: bool = True, side_memory_s: float = 2.0) -> None:
+        self.template = template
+        self.engine = Engine(template, require_setup=require_setup)
+        self._filter = OneEuro(min_cutoff=2.0, beta=10.0)
+        self._world_filter = OneEuro(min_cutoff=2.0, beta=10.0)
+        self._side_vote = 0.0
+        self._side = Side.LEFT
+        self._side_memory_s = side_memory_s
+        self._last_t: float | None = None
+        self.last_landmarks: np.ndarray | None = None
+        self.last_features: dict[str, float] = {}
+
+    @property
+    def side(self) -> Side:
+        """The side currently believed to face the camera."""
+        return self._side
+
+    def step(
+        self,
+        t_s: float,
+        landmarks: np.ndarray,
+        world: np.ndarray,
+        size: tuple[int, int],
+        *,
+        back: tuple[float, float] = (math.nan, math.nan),
+        n_people: int = 1,
+        brightness: float = 128.0,
+    ) -> EngineState:
+        """Process one frame.
+
+        Args:
+            t_s: frame time in seconds (increasing).
+            landmarks: ``(33, 4)`` normalised landmarks (NaN without a pose).
+            world: ``(33, 4)`` world landmarks (metres).
+            size: picture (width, height) in pixels.
+            back: back-curvature index for the (left, right) side facing the camera.
+            n_people: people seen.
+            brightness: mean luma 0..255.
+
+        Returns:
+            The engine state; the smoothed landmarks and features are kept in ``last_landmarks`` and
+            ``last_features`` for drawing.
+        """
+        dt = 0.0 if self._last_t is None else max(0.0, t_s - self._last_t)
+        self._last_t = t_s
+        lm = np.asarray(landmarks, dtype=np.float64)
+        score = float(side_scores(lm)) if np.isfinite(lm[0, 0]) else math.nan
+        if math.isfinite(score):
+            k = math.exp(-dt / self._side_memory_s) if dt > 0 else 1.0
+            self._side_vote = k * self._side_vote + (1 - k if dt > 0 else 1.0) * math.tanh(score)
+            if self._side_vote > 0.1:
+                self._side = Side.RIGHT
+            elif self._side_vote < -0.1:
+                self._side = Side.LEFT
+        xyz = self._filter(t_s, lm[:, :3].reshape(-1)).reshape(-1, 3)
+        sm = np.concatenate([xyz, lm[:, 3:]], axis=1)
+        w = self._world_filter(t_s, np.asarray(world, dtype=np.float64)[:, :3].reshape(-1)).reshape(-1, 3)
+        w = np.concatenate([w, np.asarray(world, dtype=np.float64)[:, 3:]], axis=1)
+        f = compute_features(sm[None], size, self._side, world=w[None], back_curvature=np.array([back[int(self._side)]]))
+        feats = {k: float(v[0]) for k, v in f.items()}
+        feats["brightness"] = float(brightness)
+        feats["n_people"] = float(n_people)
+        self.last_landmarks = sm
+        self.last_features = feats
+        return self.engine.update(t_s, feats)

@@ -1,0 +1,232 @@
+"""MediaPipe pose estimation: the only module that imports mediapipe.
+
+RGB frames in, plain numpy out (:class:`PoseFrame`). Models are the offline bundles shipped as package data
+(``formcheck/models/pose_landmarker_{lite,full}.task``); nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from formcheck.landmarks import N_LANDMARKS
+
+ModelName = Literal["lite", "full", "heavy"]
+MODELS: tuple[str, ...] = ("lite", "full", "heavy")
+
+#: How often (seconds of video time) a separate multi-person check runs; 0 disables it.
+PEOPLE_CHECK_EVERY_S = 1.0
+
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence the native libraries' start-up chatter on file descriptor 2 (set FORMCHECK_DEBUG to keep it)."""
+    if os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The requested pose model bundle is not installed."""
+
+
+def model_path(name: str) -> Path:
+    """Path of the bundled ``pose_landmarker_<name>.task``.
+
+    ``FORMCHECK_MODEL_DIR`` (a folder) overrides the package's own models folder.
+
+    Raises:
+        ModelNotFoundError: unknown name, or the bundle is missing (``heavy`` is built by ``make models``).
+    """
+    if name not in MODELS:
+        raise ModelNotFoundError(f"unknown model '{name}': choose one of {', '.join(MODELS)}")
+    override = os.environ.get("FORMCHECK_MODEL_DIR")
+    folder = Path(override) if override else Path(str(resources.files("formcheck") / "models"))
+    path = folder / f"pose_landmarker_{name}.task"
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"pose model '{name}' is not installed ({path}); run 'make models' to build it"
+        )
+    return path
+
+
+def empty_landmarks() -> np.ndarray:
+    """An all-NaN ``(33, 4)`` landmark array (a frame without a pose)."""
+    return np.full((N_LANDMARKS, 4), np.nan, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """Pose of one frame.
+
+    Attributes:
+        landmarks: ``(33, 4)`` float32: x, y normalised to the image (0..1), z relative depth, visibility
+            0..1. All NaN when no person was found.
+        world: ``(33, 4)`` float32: x, y, z in metres around the hip centre (y down), visibility.
+        mask: ``(H, W)`` float32 person probability 0..1, or ``None`` when not requested / no person.
+        n_people: people seen: 0, 1, or 2+ (the multi-person check runs about once a second; between
+            checks its last count is kept).
+    """
+
+    landmarks: np.ndarray
+    world: np.ndarray
+    mask: np.ndarray | None
+    n_people: int
+
+    @property
+    def has_pose(self) -> bool:
+        """Whether a person was found in this frame."""
+        return bool(np.isfinite(self.landmarks[0, 0]))
+
+
+def _to_array(points: list) -> np.ndarray:
+    out = np.empty((N_LANDMARKS, 4), dtype=np.float32)
+    for i, p in enumerate(points[:N_LANDMARKS]):
+        vis = p.visibility if p.visibility is not None else 1.0
+        out[i] = (p.x, p.y, p.z, vis)
+    return out
+
+
+class PoseEstimator:
+    """A MediaPipe ``PoseLandmarker`` for one video stream (VIDEO mode, monotonic timestamps).
+
+    Use as a context manager so the native landmarker is closed::
+
+        with PoseEstimator("full", with_mask=True) as est:
+            frame = est.detect(rgb, t_ms)
+
+    Args:
+        model: ``lite``, ``full`` or ``heavy``.
+        with_mask: also return the segmentation mask (costs about 5 ms per frame).
+        people_check_every_s: run a 2-person check this often (video seconds); 0 disables it.
+        min_confidence: detection / presence / tracking confidence threshold (0..1).
+    """
+
+    def __init__(
+        self,
+        model: str = "full",
+        *,
+        with_mask: bool = False,
+        people_check_every_s: float = PEOPLE_CHECK_EVERY_S,
+        min_confidence: float = 0.5,
+    ) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._vision = vision
+        path = model_path(model)
+        self.model = model
+        self.with_mask = with_mask
+        self._check_every_ms = int(people_check_every_s * 1000)
+        self._last_check_ms: int | None = None
+        self._checked_people = 0
+        self._last_t_ms = -1
+        self._closed = False
+        opts = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_confidence,
+            min_pose_presence_confidence=min_confidence,
+            min_tracking_confidence=min_confidence,
+            output_segmentation_masks=with_mask,
+        )
+        self._warm = False
+        self._image_warm = False
+        with quiet_native_stderr():
+            self._video = vision.PoseLandmarker.create_from_options(opts)
+        self._image = None
+        if self._check_every_ms > 0:
+            img_opts = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=vision.RunningMode.IMAGE,
+                num_poses=2,
+                min_pose_detection_confidence=min_confidence,
+                min_pose_presence_confidence=min_confidence,
+            )
+            with quiet_native_stderr():
+                self._image = vision.PoseLandmarker.create_from_options(img_opts)
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the native landmarkers (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._video.close()
+        if self._image is not None:
+            self._image.close()
+
+    def detect(self, rgb: np.ndarray, t_ms: int) -> PoseFrame:
+        """Estimate the pose in one frame.
+
+        Args:
+            rgb: ``(H, W, 3)`` uint8 RGB image.
+            t_ms: frame timestamp in milliseconds; must increase from call to call (equal or earlier
+                timestamps are bumped by 1 ms).
+
+        Returns:
+            The frame's :class:`PoseFrame`.
+        """
+        import mediapipe as mp
+
+        t_ms = int(t_ms)
+        if t_ms <= self._last_t_ms:
+            t_ms = self._last_t_ms + 1
+        self._last_t_ms = t_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if not self._warm:
+            self._warm = True
+            with quiet_native_stderr():
+                res = self._video.detect_for_video(image, t_ms)
+        else:
+            res = self._video.detect_for_video(image, t_ms)
+        if res.pose_landmarks:
+            lm = _to_array(res.pose_landmarks[0])
+            world = _to_array(res.pose_world_landmarks[0]) if res.pose_world_landmarks else empty_landmarks()
+            n = 1
+        else:
+            lm, world, n = empty_landmarks(), empty_landmarks(), 0
+        mask = None
+        if self.with_mask and res.segmentation_masks:
+            mask = np.array(res.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(rgb.shape[:2])
+        if self._image is not None and (
+            self._last_check_ms is None or t_ms - self._last_check_ms >= self._check_every_ms
+        ):
+            self._last_check_ms = t_ms
+            quiet = contextlib.nullcontext() if self._image_warm else quiet_native_stderr()
+            self._image_warm = True
+            with quiet:
+                self._checked_people = len(self._image.detect(image).pose_landmarks)
+        n_people = max(n, self._checked_people) if self._checked_people >= 2 else n
+        return PoseFrame(landmarks=lm, world=world, mask=mask, n_people=n_people)

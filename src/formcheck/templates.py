@@ -1,0 +1,566 @@
+"""Exercise templates: ``exercises/*.toml`` loaded and strictly validated into frozen dataclasses.
+
+A template is data a physiotherapist can read and edit: which camera view it needs, the phases as feature
+bands with gaps between them (hysteresis), what makes a rep, hold and tempo targets, faults with thresholds
+and cue texts in Dutch and English. Any unknown key, missing field or impossible range is a
+:class:`TemplateError` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from formcheck.geometry import FEATURES
+
+LANGS: tuple[str, ...] = ("nl", "en")
+VIEWS: tuple[str, ...] = ("side", "front")
+STATS: tuple[str, ...] = ("max", "min", "mean", "extreme")
+CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "knee", "hip", "chest")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used; the message names the file, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing text in every supported language."""
+
+    nl: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (``nl`` or ``en``); English for anything else."""
+        return self.nl if lang == "nl" else self.en
+
+
+@dataclass(frozen=True)
+class Band:
+    """``min <= feature <= max`` (units of the feature, see :data:`formcheck.geometry.FEATURES`)."""
+
+    feature: str
+    min: float
+    max: float
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the band (NaN never does)."""
+        return self.min <= value <= self.max
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A named posture: the value of one feature inside a band."""
+
+    name: str
+    band: Band
+    label: Text
+
+
+@dataclass(frozen=True)
+class RepRule:
+    """What makes one repetition.
+
+    ``sequence``: the phases visited in order (e.g. rest, top, rest); the last phase is also the first of
+    the next rep. ``pair``: each named phase visited once, in any order (cat-cow).
+    """
+
+    kind: str
+    phases: tuple[str, ...]
+    extreme: str
+    min_s: float
+    max_s: float
+    dwell_s: float
+
+
+@dataclass(frozen=True)
+class Position:
+    """The posture someone must be in before (and while) reps are counted."""
+
+    require: tuple[Band, ...]
+    settle_s: float
+    cue: Text
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A hold target in one phase; the timer runs only while every ``require`` band is met."""
+
+    phase: str
+    min_s: float
+    max_s: float
+    require: tuple[Band, ...]
+    code: str
+    penalty: float
+    cue: Text
+    done_cue: Text
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """A minimum duration for moving from one phase to another (e.g. lower slowly)."""
+
+    code: str
+    from_phase: str
+    to_phase: str
+    min_s: float
+    penalty: float
+    cue: Text
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A form fault judged per rep from one feature.
+
+    ``stat`` is taken over the frames of ``during`` (``rep`` or a phase name): ``max``, ``min``, ``mean``,
+    or ``extreme`` (the value at the rep's turning point). The fault is present when that value is above
+    ``above`` or below ``below``. ``live`` faults are also cued mid-rep as soon as the current value crosses.
+    """
+
+    code: str
+    feature: str
+    stat: str
+    during: str
+    above: float | None
+    below: float | None
+    priority: int
+    penalty: float
+    live: bool
+    joints: tuple[str, ...]
+    cue: Text
+
+    def crossed(self, value: float) -> bool:
+        """Whether ``value`` is on the faulty side of a threshold (NaN never is)."""
+        if math.isnan(value):
+            return False
+        return (self.above is not None and value > self.above) or (
+            self.below is not None and value < self.below
+        )
+
+
+@dataclass(frozen=True)
+class TechniqueClass:
+    """A technique label given when every band holds at the rep's turning point."""
+
+    name: str
+    require: tuple[Band, ...]
+
+
+@dataclass(frozen=True)
+class Technique:
+    """Classification of every rep at its turning point; the first matching class wins."""
+
+    classes: tuple[TechniqueClass, ...]
+    default: str
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Where the camera goes."""
+
+    view: str
+    distance_m: tuple[float, float]
+    height: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Template:
+    """One exercise."""
+
+    name: str
+    title: Text
+    instructions: Text
+    camera: Camera
+    position: Position
+    phases: tuple[Phase, ...]
+    rep: RepRule
+    hold: Hold | None
+    tempo: tuple[Tempo, ...]
+    faults: tuple[Fault, ...]
+    technique: Technique | None
+    good_cue: Text
+    display: tuple[str, ...]
+    target_reps: int
+    source: str
+
+    def phase(self, name: str) -> Phase:
+        """The phase called ``name``."""
+        for p in self.phases:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def features(self) -> frozenset[str]:
+        """Every feature the template reads."""
+        names = {p.band.feature for p in self.phases} | {b.feature for b in self.position.require}
+        names |= {f.feature for f in self.faults} | set(self.display)
+        if self.hold:
+            names |= {b.feature for b in self.hold.require}
+        if self.technique:
+            names |= {b.feature for c in self.technique.classes for b in c.require}
+        return frozenset(names)
+
+    @property
+    def needs_mask(self) -> bool:
+        """Whether the segmentation mask is needed (for ``back_curvature``)."""
+        return "back_curvature" in self.features
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+class _Reader:
+    """Typed access to one TOML table that remembers the key path and rejects unknown keys."""
+
+    def __init__(self, source: str, table: Any, path: str) -> None:
+        self.source = source
+        self.path = path
+        if not isinstance(table, dict):
+            self.fail(path, f"expected a table, got {type(table).__name__}")
+        self.table: dict[str, Any] = table
+        self.used: set[str] = set()
+
+    def fail(self, key: str, expected: str) -> None:
+        raise TemplateError(f"{self.source}: {key or '(top level)'}: {expected}")
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def raw(self, name: str, required: bool = True) -> Any:
+        self.used.add(name)
+        if name not in self.table:
+            if required:
+                self.fail(self.key(name), "missing (required)")
+            return None
+        return self.table[name]
+
+    def str(self, name: str, choices: tuple[str, ...] | None = None, default: str | None = None) -> str:
+        v = self.raw(name, required=default is None)
+        if v is None:
+            return str(default)
+        if not isinstance(v, str) or not v.strip():
+            self.fail(self.key(name), "expected a non-empty string")
+        if choices and v not in choices:
+            self.fail(self.key(name), f"expected one of {', '.join(choices)}, got '{v}'")
+        return v
+
+    def num(
+        self, name: str, lo: float = -math.inf, hi: float = math.inf, default: float | None = None
+    ) -> float:
+        v = self.raw(name, required=default is None)
+        if v is None:
+            return float(default)  # type: ignore[arg-type]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            self.fail(self.key(name), f"expected a number, got {v!r}")
+        if not lo <= v <= hi:
+            self.fail(self.key(name), f"expected a number from {lo:g} to {hi:g}, got {v:g}")
+        return float(v)
+
+    def opt_num(self, name: str) -> float | None:
+        if name not in self.table:
+            self.used.add(name)
+            return None
+        return self.num(name)
+
+    def bool(self, name: str, default: bool) -> bool:
+        v = self.raw(name, required=False)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            self.fail(self.key(name), f"expected true or false, got {v!r}")
+        return v
+
+    def sub(self, name: str, required: bool = True) -> _Reader | None:
+        v = self.raw(name, required)
+        return None if v is None else _Reader(self.source, v, self.key(name))
+
+    def subs(self, name: str, required: bool = True) -> list[_Reader]:
+        v = self.raw(name, required)
+        if v is None:
+            return []
+        if not isinstance(v, list) or not v:
+            self.fail(self.key(name), "expected a non-empty array of tables ([[...]])")
+        return [_Reader(self.source, t, f"{self.key(name)}[{i}]") for i, t in enumerate(v)]
+
+    def strs(self, name: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        v = self.raw(name, required=default is None)
+        if v is None:
+            return default or ()
+        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+            self.fail(self.key(name), "expected an array of strings")
+        return tuple(v)
+
+    def text(self, name: str) -> Text:
+        r = self.sub(name)
+        assert r is not None
+        t = Text(nl=r.str("nl"), en=r.str("en"))
+        r.done()
+        return t
+
+    def done(self) -> None:
+        extra = sorted(set(self.table) - self.used)
+        if extra:
+            self.fail(self.key(extra[0]), f"unknown key (allowed here: {', '.join(sorted(self.used))})")
+
+
+def _band(r: _Reader) -> Band:
+    feature = r.str("feature")
+    if feature not in FEATURES:
+        r.fail(r.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
+    b = Band(feature=feature, min=r.num("min"), max=r.num("max"))
+    if b.min >= b.max:
+        r.fail(r.key("max"), f"expected max > min, got min {b.min:g} and max {b.max:g}")
+    r.done()
+    return b
+
+
+def _bands(r: _Reader, name: str, required: bool = True) -> tuple[Band, ...]:
+    return tuple(_band(x) for x in r.subs(name, required))
+
+
+def parse_template(data: dict[str, Any], source: str) -> Template:
+    """Validate parsed TOML ``data`` (from ``source``, used in messages) into a :class:`Template`."""
+    r = _Reader(source, data, "")
+    r.num("schema", 1, 1)
+    name = r.str("name")
+    title, instructions = r.text("title"), r.text("instructions")
+
+    cr = r.sub("camera")
+    assert cr is not None
+    dist = cr.raw("distance_m")
+    if (
+        not isinstance(dist, list)
+        or len(dist) != 2
+        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in dist)
+        or not 0.3 <= dist[0] < dist[1] <= 10
+    ):
+        cr.fail(cr.key("distance_m"), "expected [near, far] in metres, 0.3 <= near < far <= 10")
+    camera = Camera(
+        view=cr.str("view", VIEWS),
+        distance_m=(float(dist[0]), float(dist[1])),
+        height=cr.str("height", CAMERA_HEIGHTS),
+        text=cr.text("text"),
+    )
+    cr.done()
+
+    pr = r.sub("position")
+    assert pr is not None
+    position = Position(require=_bands(pr, "require"), settle_s=pr.num("settle_s", 0, 10), cue=pr.text("cue"))
+    pr.done()
+
+    phases: list[Phase] = []
+    for x in r.subs("phases"):
+        ph = Phase(name=x.str("name"), band=_band_inline(x), label=x.text("label"))
+        x.done()
+        if any(p.name == ph.name for p in phases):
+            x.fail(x.key("name"), f"phase '{ph.name}' is defined twice")
+        phases.append(ph)
+    _check_gaps(r, phases)
+    names = tuple(p.name for p in phases)
+
+    rr = r.sub("rep")
+    assert rr is not None
+    seq, pair = rr.raw("sequence", required=False), rr.raw("pair", required=False)
+    if (seq is None) == (pair is None):
+        rr.fail(rr.key("sequence"), "expected exactly one of 'sequence' or 'pair'")
+    kind = "sequence" if seq is not None else "pair"
+    rep_phases = rr.strs(kind)
+    for p in rep_phases:
+        if p not in names:
+            rr.fail(rr.key(kind), f"unknown phase '{p}' (phases: {', '.join(names)})")
+    if kind == "sequence" and (len(rep_phases) < 3 or rep_phases[0] != rep_phases[-1]):
+        rr.fail(rr.key("sequence"), "expected at least 3 phases starting and ending in the same phase")
+    if kind == "pair" and (len(rep_phases) != 2 or rep_phases[0] == rep_phases[1]):
+        rr.fail(rr.key("pair"), "expected two different phases")
+    rep = RepRule(
+        kind=kind,
+        phases=rep_phases,
+        extreme=rr.str("extreme", ("max", "min")),
+        min_s=rr.num("min_s", 0, 60),
+        max_s=rr.num("max_s", 0.5, 600),
+        dwell_s=rr.num("dwell_s", 0, 2, default=0.1),
+    )
+    if rep.min_s >= rep.max_s:
+        rr.fail(rr.key("max_s"), "expected max_s > min_s")
+    rr.done()
+
+    hold = None
+    hr = r.sub("hold", required=False)
+    if hr is not None:
+        hold = Hold(
+            phase=_phase_ref(hr, "phase", names),
+            min_s=hr.num("min_s", 0, 600),
+            max_s=hr.num("max_s", 0, 600),
+            require=_bands(hr, "require", required=False),
+            code=hr.str("code"),
+            penalty=hr.num("penalty", 0, 100, default=20),
+            cue=hr.text("cue"),
+            done_cue=hr.text("done_cue"),
+        )
+        if hold.min_s > hold.max_s:
+            hr.fail(hr.key("max_s"), f"expected max_s >= min_s ({hold.min_s:g})")
+        hr.done()
+
+    tempo: list[Tempo] = []
+    for x in r.subs("tempo", required=False):
+        tempo.append(
+            Tempo(
+                code=x.str("code"),
+                from_phase=_phase_ref(x, "from", names),
+                to_phase=_phase_ref(x, "to", names),
+                min_s=x.num("min_s", 0, 60),
+                penalty=x.num("penalty", 0, 100, default=15),
+                cue=x.text("cue"),
+            )
+        )
+        x.done()
+
+    faults: list[Fault] = []
+    for x in r.subs("faults", required=False):
+        feature = x.str("feature")
+        if feature not in FEATURES:
+            x.fail(x.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
+        during = x.str("during", default="rep")
+        if during != "rep" and during not in names:
+            x.fail(x.key("during"), f"expected 'rep' or a phase ({', '.join(names)}), got '{during}'")
+        fault = Fault(
+            code=x.str("code"),
+            feature=feature,
+            stat=x.str("stat", STATS),
+            during=during,
+            above=x.opt_num("above"),
+            below=x.opt_num("below"),
+            priority=int(x.num("priority", 1, 9)),
+            penalty=x.num("penalty", 0, 100, default=20),
+            live=x.bool("live", False),
+            joints=x.strs("joints", default=()),
+            cue=x.text("cue"),
+        )
+        if fault.above is None and fault.below is None:
+            x.fail(x.key("above"), "expected 'above' and/or 'below' (the fault threshold)")
+        x.done()
+        faults.append(fault)
+    codes = [f.code for f in faults] + [t.code for t in tempo] + ([hold.code] if hold else [])
+    dup = {c for c in codes if codes.count(c) > 1}
+    if dup:
+        r.fail("faults", f"fault codes must be unique, '{sorted(dup)[0]}' is used twice")
+
+    technique = None
+    tr = r.sub("technique", required=False)
+    if tr is not None:
+        classes = []
+        for x in tr.subs("classes"):
+            classes.append(TechniqueClass(name=x.str("name"), require=_bands(x, "require")))
+            x.done()
+        technique = Technique(classes=tuple(classes), default=tr.str("default"))
+        tr.done()
+
+    gr = r.sub("cues")
+    assert gr is not None
+    good = gr.text("good")
+    gr.done()
+    display = r.strs("display")
+    for d in display:
+        if d not in FEATURES:
+            r.fail("display", f"expected known features ({', '.join(FEATURES)}), got '{d}'")
+    target = int(r.num("target_reps", 1, 100))
+    r.done()
+    return Template(
+        name=name,
+        title=title,
+        instructions=instructions,
+        camera=camera,
+        position=position,
+        phases=tuple(phases),
+        rep=rep,
+        hold=hold,
+        tempo=tuple(tempo),
+        faults=tuple(faults),
+        technique=technique,
+        good_cue=good,
+        display=display,
+        target_reps=target,
+        source=source,
+    )
+
+
+def _band_inline(x: _Reader) -> Band:
+    feature = x.str("feature")
+    if feature not in FEATURES:
+        x.fail(x.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
+    b = Band(feature=feature, min=x.num("min"), max=x.num("max"))
+    if b.min >= b.max:
+        x.fail(x.key("max"), f"expected max > min, got min {b.min:g} and max {b.max:g}")
+    return b
+
+
+def _phase_ref(r: _Reader, key: str, names: tuple[str, ...]) -> str:
+    v = r.str(key)
+    if v not in names:
+        r.fail(r.key(key), f"expected a phase ({', '.join(names)}), got '{v}'")
+    return v
+
+
+def _check_gaps(r: _Reader, phases: list[Phase]) -> None:
+    for i, a in enumerate(phases):
+        for b in phases[i + 1 :]:
+            if a.band.feature == b.band.feature and a.band.min <= b.band.max and b.band.min <= a.band.max:
+                r.fail(
+                    "phases",
+                    f"phases '{a.name}' and '{b.name}' overlap on {a.band.feature}: "
+                    "expected a gap between their bands (hysteresis)",
+                )
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def builtin_dir() -> Path:
+    """The folder of the templates shipped with formcheck."""
+    return Path(str(resources.files("formcheck") / "exercises"))
+
+
+def load_template_file(path: str | Path) -> Template:
+    """Load and validate one template file.
+
+    Raises:
+        TemplateError: unreadable file, bad TOML, or a validation error (file, key and expectation named).
+    """
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError(f"{p}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TemplateError(f"{p}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TemplateError(f"{p}: not valid TOML: {e}") from None
+    t = parse_template(data, str(p))
+    if t.name != p.stem:
+        raise TemplateError(f"{p}: name: expected '{p.stem}' (the file name), got '{t.name}'")
+    return t
+
+
+def available() -> list[str]:
+    """Names of the built-in templates, sorted."""
+    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+
+
+def load_template(name_or_path: str) -> Template:
+    """A built-in template by name, or a template file by path (anything ending in ``.toml``).
+
+    Raises:
+        TemplateError: unknown exercise (the message lists the known ones) or an invalid template.
+    """
+    if name_or_path.endswith(".toml"):
+        return load_template_file(name_or_path)
+    path = builtin_dir() / f"{name_or_path.replace('-', '_')}.toml"
+    if not path.is_file():
+        raise TemplateError(f"unknown exercise '{name_or_path}': choose one of {', '.join(available())}")
+    return load_template_file(path)

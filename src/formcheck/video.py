@@ -1,0 +1,105 @@
+"""Reading video files with OpenCV, with one-line errors for bad input."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+class VideoError(Exception):
+    """A video that cannot be used; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Basic facts of a video file.
+
+    Attributes:
+        path: the file.
+        fps: frames per second (a missing or absurd rate becomes 30).
+        frames: frame count from the container (may be an estimate; decoding tells the truth).
+        width: frame width in pixels.
+        height: frame height in pixels.
+    """
+
+    path: Path
+    fps: float
+    frames: int
+    width: int
+    height: int
+
+    @property
+    def duration_s(self) -> float:
+        """Length in seconds (from the container's frame count)."""
+        return self.frames / self.fps if self.fps > 0 else 0.0
+
+
+def _open(path: Path) -> cv2.VideoCapture:
+    if not path.exists():
+        raise VideoError(f"video not found: {path}")
+    if path.is_dir():
+        raise VideoError(f"{path} is a folder, not a video file")
+    if not os.access(path, os.R_OK):
+        raise VideoError(f"cannot read {path}: permission denied")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path} is empty (0 bytes)")
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        cap.release()
+        raise VideoError(f"{path} is not a video OpenCV can open (corrupt or unsupported format)")
+    return cap
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Open a video and read its properties, checking that at least one frame decodes.
+
+    Raises:
+        VideoError: missing, unreadable, not a video, or no decodable frame.
+    """
+    p = Path(path)
+    cap = _open(p)
+    try:
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if not np.isfinite(fps) or fps <= 1.0 or fps > 1000.0:
+            fps = 30.0
+        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        ok, frame = cap.read()
+        if not ok or frame is None or frame.size == 0:
+            raise VideoError(f"{p} has no frames that can be decoded (empty, truncated or not a video)")
+        h, w = frame.shape[:2]
+    finally:
+        cap.release()
+    return VideoInfo(path=p, fps=fps, frames=max(frames, 1), width=int(w), height=int(h))
+
+
+def read_frames(
+    info: VideoInfo, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Decode frames ``start <= i < stop`` in order.
+
+    Timestamps are ``i / fps`` (seconds), so they are monotonic even when the container's are not.
+    Decoding stops quietly at the first frame that cannot be decoded (a truncated file).
+
+    Yields:
+        ``(index, t_s, bgr)`` with ``bgr`` a ``(H, W, 3)`` uint8 image.
+    """
+    cap = _open(info.path)
+    try:
+        i = 0
+        while i < start:
+            if not cap.grab():
+                return
+            i += 1
+        while stop is None or i < stop:
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                return
+            yield i, i / info.fps, frame
+            i += 1
+    finally:
+        cap.release()

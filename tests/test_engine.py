@@ -1,0 +1,189 @@
+"""The engine on synthetic feature traces: counting, hysteresis, position gate, holds, faults, cues."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from formcheck.engine import Engine, reba_scores, setup_issues
+from formcheck.templates import load_template
+
+FPS = 30.0
+GOOD_VIEW = {"visibility": 0.9, "in_frame": 1.0, "side_view": 0.2, "body_size": 0.6, "brightness": 120.0,
+             "n_people": 1.0}
+LYING = {"trunk_incline": 95.0, "knee_angle": 60.0}
+
+
+def bridge_trace(reps: int, hold_s: float = 6.0, rest_s: float = 2.0, lower_s: float = 1.5) -> np.ndarray:
+    """hip_angle (deg) for ``reps`` bridges: rest 125, up to 180, hold, lower slowly."""
+    parts = [np.full(int(rest_s * FPS), 125.0)]
+    for _ in range(reps):
+        parts += [np.linspace(125, 180, int(1.0 * FPS)), np.full(int(hold_s * FPS), 180.0),
+                  np.linspace(180, 125, int(lower_s * FPS)), np.full(int(rest_s * FPS), 125.0)]
+    return np.concatenate(parts)
+
+
+def run(template_name: str, series: dict[str, np.ndarray], base: dict[str, float] | None = None,
+        require_setup: bool = True):
+    eng = Engine(load_template(template_name), require_setup=require_setup)
+    n = len(next(iter(series.values())))
+    states = []
+    for i in range(n):
+        feats = dict(GOOD_VIEW)
+        feats.update(base or {})
+        feats.update({k: float(v[i]) for k, v in series.items()})
+        states.append(eng.update(i / FPS, feats))
+    return eng, states
+
+
+def test_clean_bridges_are_counted_with_holds():
+    trace = bridge_trace(3)
+    eng, states = run("bridge", {"hip_angle": trace}, LYING)
+    assert len(eng.reps) == 3
+    assert [s.new_rep.index for s in states if s.new_rep] == [1, 2, 3]
+    held = np.sum((trace >= 168) & (trace <= 200)) / FPS / 3  # the hold band, per rep
+    for r in eng.reps:
+        assert r.hold_s == pytest.approx(held, abs=0.1 + 2 / FPS)  # the 0.1 s dwell before "top"
+        assert r.faults == ()
+        assert r.score == 100.0
+        assert r.peaks["hip_angle"] == pytest.approx(180.0)
+        assert r.start_s < r.turn_s < r.end_s
+    assert any(c.code == "good_rep" for c in eng.cues.history)
+    assert any(c.code == "hold_short_done" for c in eng.cues.history)
+
+
+def test_noise_around_a_threshold_adds_no_rep():
+    rng = np.random.default_rng(3)
+    # hovering around the top threshold (165) and around the rest threshold (150) for a long time
+    hover_top = 165 + rng.normal(0, 3, 300)
+    hover_rest = 150 + rng.normal(0, 3, 300)
+    trace = np.concatenate([np.full(60, 125.0), hover_rest, np.full(30, 125.0), hover_top,
+                            np.full(30, 175.0), hover_top])
+    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    assert len(eng.reps) == 0
+
+
+def test_noisy_real_reps_still_count_exactly():
+    rng = np.random.default_rng(4)
+    trace = bridge_trace(4) + rng.normal(0, 2.0, bridge_trace(4).size)
+    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    assert len(eng.reps) == 4
+
+
+def test_no_counting_while_getting_into_position():
+    # standing (trunk upright) while the hip angle swings: not in the lying position, no reps
+    trace = bridge_trace(2)
+    eng, states = run("bridge", {"hip_angle": trace}, {"trunk_incline": 5.0, "knee_angle": 170.0})
+    assert len(eng.reps) == 0
+    assert not states[-1].counting
+    assert any(c.code == "position" for c in eng.cues.history)
+
+
+def test_lift_still_held_at_the_end_is_a_hold_in_progress_not_a_rep():
+    trace = np.concatenate([bridge_trace(1), np.linspace(125, 180, 30), np.full(60, 180.0)])
+    eng, states = run("bridge", {"hip_angle": trace}, LYING)
+    assert len(eng.reps) == 1
+    prog = eng.in_progress()
+    assert prog is not None and prog["phase"] == "top"
+    assert states[-1].hold_s == pytest.approx(2.0, abs=0.2)
+
+
+def test_short_hold_is_still_a_rep_with_a_fault():
+    eng, _ = run("bridge", {"hip_angle": bridge_trace(1, hold_s=2.0)}, LYING)
+    assert len(eng.reps) == 1
+    assert "hold_short" in eng.reps[0].faults
+    assert eng.reps[0].score < 100
+
+
+def test_hold_timer_counts_only_while_posture_is_right():
+    # at the top but sagging to 166 (inside the top band, below the hold's 168): the timer stops
+    top = np.concatenate([np.full(90, 180.0), np.full(90, 166.0), np.full(90, 180.0)])
+    trace = np.concatenate([np.full(60, 125.0), np.linspace(125, 180, 30), top,
+                            np.linspace(180, 125, 45), np.full(60, 125.0)])
+    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    assert len(eng.reps) == 1
+    assert eng.reps[0].hold_s == pytest.approx(np.sum(trace >= 168) / FPS, abs=2 / FPS)
+    assert eng.reps[0].hold_s < 7.0  # the 3 s sagging at 166 did not count
+
+
+def test_dropping_fast_is_a_tempo_fault():
+    eng, _ = run("bridge", {"hip_angle": bridge_trace(1, lower_s=0.2)}, LYING)
+    assert "lowered_fast" in eng.reps[0].faults
+
+
+def test_setup_issues_block_counting_until_fixed():
+    trace = bridge_trace(2)
+    dark = {**LYING, "brightness": 10.0}
+    eng, states = run("bridge", {"hip_angle": trace}, dark)
+    assert len(eng.reps) == 0
+    assert "too_dark" in states[-1].issues
+    assert eng.cues.history and eng.cues.history[0].code == "too_dark"
+
+
+@pytest.mark.parametrize(
+    ("change", "issue"),
+    [
+        ({"n_people": 2.0}, "multiple_people"),
+        ({"visibility": math.nan, "n_people": 0.0}, "no_person"),
+        ({"in_frame": 0.5}, "body_not_visible"),
+        ({"side_view": 0.9}, "turn_sideways"),
+        ({"body_size": 0.1}, "come_closer"),
+        ({"in_frame": 0.5, "body_size": 0.99}, "step_back"),
+    ],
+)
+def test_setup_issue_codes(change, issue):
+    assert issue in setup_issues({**GOOD_VIEW, **change}, "side")
+
+
+def test_missing_frames_do_not_change_phase_or_count():
+    trace = bridge_trace(2)
+    trace[200:215] = np.nan  # pose lost during the first hold
+    eng, _ = run("bridge", {"hip_angle": trace}, LYING, require_setup=False)
+    assert len(eng.reps) == 2
+
+
+def lifting_series(kind: str, n: int) -> dict[str, np.ndarray]:
+    """hand_height, knee_flexion, trunk_incline and stoop-squat index for n bends of one technique."""
+    bottom = {"squat": (95.0, 40.0), "semi-squat": (55.0, 65.0), "stoop": (15.0, 85.0)}[kind]
+    hh, kf, tr = [np.full(30, 1.05)], [np.full(30, 5.0)], [np.full(30, 3.0)]
+    for _ in range(n):
+        down = np.linspace(0, 1, 30)
+        for arr, lo, hi in ((hh, 1.05, 0.35), (kf, 5.0, bottom[0]), (tr, 3.0, bottom[1])):
+            arr += [lo + (hi - lo) * down, np.full(10, hi), hi + (lo - hi) * down, np.full(30, lo)]
+    h, k, t = (np.concatenate(a) for a in (hh, kf, tr))
+    return {"hand_height": h, "knee_flexion": k, "trunk_incline": t, "stoop_squat_index": k / (k + t),
+            "load_distance": np.full(h.size, 0.2), "twist": np.full(h.size, 5.0),
+            "back_curvature": np.full(h.size, 0.0)}
+
+
+@pytest.mark.parametrize("kind", ["squat", "semi-squat", "stoop"])
+def test_lift_technique_is_classified_at_the_lowest_point(kind):
+    eng, _ = run("lifting", lifting_series(kind, 3), {"pelvis_height": 0.9})
+    assert len(eng.reps) == 3
+    assert {r.technique for r in eng.reps} == {kind}
+    r = eng.reps[0]
+    assert r.reba is not None and r.reba["trunk"] >= 2
+    if kind == "stoop":
+        assert "knees_straight" in r.faults
+    else:
+        assert "knees_straight" not in r.faults
+
+
+def test_lifting_faults_far_load_twist_and_rounded_back():
+    s = lifting_series("squat", 1)
+    s["load_distance"] = np.full_like(s["load_distance"], 0.7)
+    s["twist"][40:60] = 40.0
+    s["back_curvature"][50:70] = 0.2
+    eng, states = run("lifting", s, {"pelvis_height": 0.9})
+    assert set(eng.reps[0].faults) >= {"load_far", "twisting", "rounded_back"}
+    assert any("twisting" in st.live_faults for st in states)
+    assert any("shoulder" in st.bad_joints for st in states)
+
+
+def test_reba_scores():
+    assert reba_scores(0.0, 0.0) == {"trunk": 1, "legs": 1}
+    assert reba_scores(15.0, 40.0) == {"trunk": 2, "legs": 2}
+    assert reba_scores(45.0, 90.0) == {"trunk": 3, "legs": 3}
+    assert reba_scores(80.0, 10.0) == {"trunk": 4, "legs": 1}
