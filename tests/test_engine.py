@@ -11,8 +11,14 @@ from formcheck.engine import Engine, reba_scores, setup_issues
 from formcheck.templates import load_template
 
 FPS = 30.0
-GOOD_VIEW = {"visibility": 0.9, "in_frame": 1.0, "side_view": 0.2, "body_size": 0.6, "brightness": 120.0,
-             "n_people": 1.0}
+GOOD_VIEW = {
+    "visibility": 0.9,
+    "in_frame": 1.0,
+    "side_view": 0.2,
+    "body_size": 0.6,
+    "brightness": 120.0,
+    "n_people": 1.0,
+}
 LYING = {"trunk_incline": 95.0, "knee_angle": 60.0}
 
 
@@ -20,13 +26,21 @@ def bridge_trace(reps: int, hold_s: float = 6.0, rest_s: float = 2.0, lower_s: f
     """hip_angle (deg) for ``reps`` bridges: rest 125, up to 180, hold, lower slowly."""
     parts = [np.full(int(rest_s * FPS), 125.0)]
     for _ in range(reps):
-        parts += [np.linspace(125, 180, int(1.0 * FPS)), np.full(int(hold_s * FPS), 180.0),
-                  np.linspace(180, 125, int(lower_s * FPS)), np.full(int(rest_s * FPS), 125.0)]
+        parts += [
+            np.linspace(125, 180, int(1.0 * FPS)),
+            np.full(int(hold_s * FPS), 180.0),
+            np.linspace(180, 125, int(lower_s * FPS)),
+            np.full(int(rest_s * FPS), 125.0),
+        ]
     return np.concatenate(parts)
 
 
-def run(template_name: str, series: dict[str, np.ndarray], base: dict[str, float] | None = None,
-        require_setup: bool = True):
+def run(
+    template_name: str,
+    series: dict[str, np.ndarray],
+    base: dict[str, float] | None = None,
+    require_setup: bool = True,
+):
     eng = Engine(load_template(template_name), require_setup=require_setup)
     n = len(next(iter(series.values())))
     states = []
@@ -59,8 +73,9 @@ def test_noise_around_a_threshold_adds_no_rep():
     # hovering around the top threshold (165) and around the rest threshold (150) for a long time
     hover_top = 165 + rng.normal(0, 3, 300)
     hover_rest = 150 + rng.normal(0, 3, 300)
-    trace = np.concatenate([np.full(60, 125.0), hover_rest, np.full(30, 125.0), hover_top,
-                            np.full(30, 175.0), hover_top])
+    trace = np.concatenate(
+        [np.full(60, 125.0), hover_rest, np.full(30, 125.0), hover_top, np.full(30, 175.0), hover_top]
+    )
     eng, _ = run("bridge", {"hip_angle": trace}, LYING)
     assert len(eng.reps) == 0
 
@@ -100,8 +115,9 @@ def test_short_hold_is_still_a_rep_with_a_fault():
 def test_hold_timer_counts_only_while_posture_is_right():
     # at the top but sagging to 166 (inside the top band, below the hold's 168): the timer stops
     top = np.concatenate([np.full(90, 180.0), np.full(90, 166.0), np.full(90, 180.0)])
-    trace = np.concatenate([np.full(60, 125.0), np.linspace(125, 180, 30), top,
-                            np.linspace(180, 125, 45), np.full(60, 125.0)])
+    trace = np.concatenate(
+        [np.full(60, 125.0), np.linspace(125, 180, 30), top, np.linspace(180, 125, 45), np.full(60, 125.0)]
+    )
     eng, _ = run("bridge", {"hip_angle": trace}, LYING)
     assert len(eng.reps) == 1
     assert eng.reps[0].hold_s == pytest.approx(np.sum(trace >= 168) / FPS, abs=2 / FPS)
@@ -153,9 +169,15 @@ def lifting_series(kind: str, n: int) -> dict[str, np.ndarray]:
         for arr, lo, hi in ((hh, 1.05, 0.35), (kf, 5.0, bottom[0]), (tr, 3.0, bottom[1])):
             arr += [lo + (hi - lo) * down, np.full(10, hi), hi + (lo - hi) * down, np.full(30, lo)]
     h, k, t = (np.concatenate(a) for a in (hh, kf, tr))
-    return {"hand_height": h, "knee_flexion": k, "trunk_incline": t, "stoop_squat_index": k / (k + t),
-            "load_distance": np.full(h.size, 0.2), "twist": np.full(h.size, 5.0),
-            "back_curvature": np.full(h.size, 0.0)}
+    return {
+        "hand_height": h,
+        "knee_flexion": k,
+        "trunk_incline": t,
+        "stoop_squat_index": k / (k + t),
+        "load_distance": np.full(h.size, 0.2),
+        "twist": np.full(h.size, 5.0),
+        "back_curvature": np.full(h.size, 0.0),
+    }
 
 
 @pytest.mark.parametrize("kind", ["squat", "semi-squat", "stoop"])

@@ -74,9 +74,16 @@ def _pose(points: dict[str, tuple[float, float]], side: Side, z_near: float = -0
 
 
 STANDING_RIGHT = {  # facing right, normalised coordinates in a square picture
-    "ear": (0.5, 0.1), "shoulder": (0.5, 0.2), "elbow": (0.5, 0.35), "wrist": (0.5, 0.48),
-    "index": (0.5, 0.5), "hip": (0.5, 0.5), "knee": (0.5, 0.7), "ankle": (0.5, 0.9),
-    "heel": (0.48, 0.92), "foot": (0.56, 0.92),
+    "ear": (0.5, 0.1),
+    "shoulder": (0.5, 0.2),
+    "elbow": (0.5, 0.35),
+    "wrist": (0.5, 0.48),
+    "index": (0.5, 0.5),
+    "hip": (0.5, 0.5),
+    "knee": (0.5, 0.7),
+    "ankle": (0.5, 0.9),
+    "heel": (0.48, 0.92),
+    "foot": (0.56, 0.92),
 }
 
 

@@ -49,7 +49,7 @@ def _pose_part(
     with PoseEstimator(model, with_mask=with_mask) as est:
         for _i, t, bgr in read_frames(info, start, stop):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            pf = est.detect(rgb, int(round(t * 1000)))
+            pf = est.detect(rgb, round(t * 1000))
             lms.append(pf.landmarks)
             worlds.append(pf.world)
             people.append(pf.n_people)
@@ -73,9 +73,29 @@ def _pose_part(
     }
 
 
-def _worker(args: tuple[str, int, int | None, str, bool, Any]) -> dict[str, np.ndarray]:
-    path, start, stop, model, with_mask, queue = args
-    return _pose_part(path, start, stop, model, with_mask, progress=queue.put)
+_QUEUE: Any = None
+
+
+def _init_worker(queue: Any) -> None:
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _worker(args: tuple[str, int, int | None, str, bool]) -> dict[str, np.ndarray]:
+    path, start, stop, model, with_mask = args
+    return _pose_part(path, start, stop, model, with_mask, progress=_QUEUE.put)
+
+
+def _context() -> Any:
+    """Fork where it is safe (Linux, no landmarker yet in this process: children inherit the imported
+    mediapipe for free); spawn elsewhere."""
+    import mediapipe  # noqa: F401  (imported once here, inherited by forked children)
+
+    from formcheck import pose
+
+    if "fork" in mp.get_all_start_methods() and pose.CREATED == 0:
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
 
 
 def extract_trace(
@@ -88,37 +108,50 @@ def extract_trace(
 ) -> PoseTrace:
     """Run the pose model over a whole video.
 
+    The video is cut into ``workers`` contiguous parts: this process analyses the first, worker processes
+    the others, each with its own landmarker (tracking restarts at a cut, which costs one detection).
+
     Args:
         info: the probed video.
         model: pose model name.
         with_mask: compute the segmentation mask and the back-curvature index from it.
-        workers: worker processes (default: up to 2 for videos of at least ``PARALLEL_MIN_FRAMES``).
+        workers: processes in all (default: 2 for videos of at least ``PARALLEL_MIN_FRAMES``, else 1).
         progress: called with the number of frames just processed.
 
     Returns:
-        The :class:`PoseTrace` (frames that failed to decode at the end of a truncated file are absent).
+        The :class:`PoseTrace`. A part that stops early (undecodable frames) ends the trace there, so
+        later frames never shift in time.
     """
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
+    bounds = [int(b) for b in np.linspace(0, info.frames, max(workers, 1) + 1)]
     if workers <= 1:
         parts = [_pose_part(str(info.path), 0, None, model, with_mask, progress)]
     else:
-        bounds = np.linspace(0, info.frames, workers + 1).astype(int)
-        ctx = mp.get_context("spawn")
-        with ctx.Manager() as manager:
-            queue = manager.Queue()
-            jobs = [
-                (str(info.path), int(bounds[i]), int(bounds[i + 1]) if i < workers - 1 else None, model,
-                 with_mask, queue)
-                for i in range(workers)
-            ]
-            with ctx.Pool(workers) as pool:
-                result = pool.map_async(_worker, jobs)
-                while not result.ready():
-                    result.wait(0.1)
-                    _drain(queue, progress)
-                parts = result.get()
+        ctx = _context()
+        queue = ctx.Queue()
+        jobs = [
+            (str(info.path), bounds[i], bounds[i + 1] if i < workers - 1 else None, model, with_mask)
+            for i in range(1, workers)
+        ]
+
+        def local_progress(n: int) -> None:
+            if progress is not None:
+                progress(n)
+            _drain(queue, progress)
+
+        with ctx.Pool(workers - 1, initializer=_init_worker, initargs=(queue,)) as pool:
+            result = pool.map_async(_worker, jobs)
+            first = _pose_part(str(info.path), bounds[0], bounds[1], model, with_mask, local_progress)
+            while not result.ready():
+                result.wait(0.1)
                 _drain(queue, progress)
+            parts = [first, *result.get()]
+            _drain(queue, progress)
+        for i, part in enumerate(parts[:-1]):
+            if len(part["landmarks"]) < bounds[i + 1] - bounds[i]:
+                parts = parts[: i + 1]
+                break
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return PoseTrace(
         landmarks=merged["landmarks"],
@@ -132,8 +165,13 @@ def extract_trace(
 
 
 def _drain(queue: Any, progress: ProgressFn | None) -> None:
-    while not queue.empty():
-        n = queue.get()
+    import queue as queue_mod
+
+    while True:
+        try:
+            n = queue.get_nowait()
+        except (queue_mod.Empty, EOFError, OSError):
+            return
         if progress is not None:
             progress(n)
 
@@ -215,8 +253,15 @@ def analyze_trace(
     side, feats = trace_features(trace)
     engine, states = run_engine(template, trace.times, feats, require_setup=False)
     return Analysis(
-        template=template, lang=lang, trace=trace, side=side, features=feats, engine=engine, states=states,
-        source=source, model=model,
+        template=template,
+        lang=lang,
+        trace=trace,
+        side=side,
+        features=feats,
+        engine=engine,
+        states=states,
+        source=source,
+        model=model,
     )
 
 
@@ -246,7 +291,9 @@ def analyze_video(
     return a
 
 
-def write_annotated(analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> int:
+def write_annotated(
+    analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]
+) -> int:
     """Write an MP4 with the overlay drawn on every frame; returns the number of frames written."""
     from formcheck.render import draw_overlay
 

@@ -3,17 +3,22 @@
 BlazePose has no spine landmarks, so the shape of the back is read from the silhouette: the dorsal
 (back-side) contour of the segmentation mask between the near-side shoulder and hip.
 
-Method (all pixel geometry on the mask's own grid):
+Method (pixel geometry on the mask's own grid; one ``cv2.remap`` call per frame, no loops over pixels):
 
 1. The near-side shoulder ``S`` and hip ``P`` are scaled to mask pixels; ``L = |P - S|`` is the trunk length
    and the posterior direction is minus :func:`formcheck.geometry.anterior`.
 2. For fractions ``s`` along ``S -> P``, a ray is cast from the shoulder-hip line in the posterior direction
-   and the mask probability is sampled along it (bilinear, one ``cv2.remap`` call for all rays). The
-   distance ``d(s)`` at which the probability falls below ``threshold`` is the dorsal profile, with
-   sub-pixel precision.
-3. A parabola ``d(s) = a + b s + c s^2`` is fitted to the profile by least squares (with one round of
-   outlier rejection). Its sagitta over the sampled span, i.e. how far the middle of the fitted curve lies
-   posterior of the chord through its ends, divided by ``L``, is the index.
+   and the mask probability is sampled along it (bilinear). The distance ``d(s)`` (in trunk lengths) at
+   which the probability falls below ``threshold`` is the dorsal profile, with sub-pixel precision.
+3. The index is ``median d(s)`` over the mid-back (:data:`MID`) minus ``median d(s)`` at the hip end
+   (:data:`HIP_END`): how far the middle of the back lies behind a line drawn through the dorsal contour at
+   the hip end, parallel to the shoulder-hip axis.
+
+The upper end of that reference line is anchored on the shoulder joint rather than on the contour next
+to the shoulder, which is unreliable (hood or collar, scapulae, the head and neck in cow or when the head
+hangs); on real clips this separated rounded from neutral lifts far better than a chord through both ends
+of the contour (rounded-back lift: +0.05..+0.1 against at most +0.02 for neutral lifts). A neutral spine
+reads slightly negative (about -0.03..-0.05: lumbar lordosis). The index assumes a side view.
 
 Units: trunk lengths (the shoulder-hip distance in the picture). ``> 0``: the back bulges backwards
 (rounded, spine flexed: cat, rounded-back lift); ``< 0``: the back is hollow (spine extended: cow).
@@ -27,17 +32,21 @@ import numpy as np
 from formcheck.geometry import anterior, chirality_of
 from formcheck.landmarks import Side, sided
 
-#: Fractions along shoulder -> hip at which the dorsal profile is sampled.
-S_SAMPLES: np.ndarray = np.linspace(0.1, 0.9, 17)
+#: Range of fractions along shoulder -> hip taken as the mid-back.
+MID: tuple[float, float] = (0.2, 0.7)
+#: Range of fractions along shoulder -> hip taken as the hip end of the back (sacrum / top of the buttock).
+HIP_END: tuple[float, float] = (0.85, 0.95)
+#: Fractions along shoulder -> hip at which the dorsal profile is sampled (every 1/40 trunk length).
+S_SAMPLES: np.ndarray = np.concatenate([np.linspace(*MID, 21), np.linspace(*HIP_END, 5)])
 #: Ray extent, in trunk lengths, anterior (negative) and posterior (positive) of the shoulder-hip line.
 T_MIN = -0.3
 T_MAX = 0.8
+#: Least and most samples per ray.
+N_T_RANGE: tuple[int, int] = (48, 128)
 #: Smallest usable trunk length on the mask, in pixels.
 MIN_TRUNK_PX = 8.0
-#: Least share of profile samples that must be found for a value to be reported.
+#: Least share of samples of each part (mid-back, hip end) whose edge must be found for a value.
 MIN_VALID_SHARE = 0.6
-#: Samples further than this from the first fit (in trunk lengths) are dropped before the second fit.
-OUTLIER_TRUNK = 0.05
 
 
 def _endpoints(landmarks: np.ndarray, side: Side, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,22 +70,22 @@ def dorsal_profile(
         mask: ``(H, W)`` person probability in 0..1 (float) or 0..255 (uint8), any resolution.
         landmarks: ``(33, 4)`` normalised landmarks of the same frame.
         side: the body side facing the camera.
-        threshold: probability at which the silhouette ends (for uint8 masks, on the 0..1 scale).
+        threshold: probability (0..1, also for uint8 masks) at which the silhouette ends.
         s: fractions along shoulder -> hip at which to sample.
 
     Returns:
         ``(d, L)``: ``d`` is ``(len(s),)`` in trunk lengths, positive towards the person's back (NaN where
-        no edge was found), and ``L`` the trunk length in mask pixels. All-NaN ``d`` and NaN ``L`` when
-        the mask or the landmarks are unusable.
+        no edge was found or the edge is the picture's border), and ``L`` the trunk length in mask pixels.
+        All-NaN ``d`` and NaN ``L`` when the mask or the landmarks are unusable.
     """
     s = np.asarray(s, dtype=np.float64)
     nan = (np.full(s.shape, np.nan), float("nan"))
     m = np.asarray(mask)
     if m.ndim != 2 or m.size == 0:
         return nan
-    if m.dtype == np.uint8:
-        m = m.astype(np.float32) * np.float32(1.0 / 255.0)
-    elif m.dtype != np.float32:
+    # uint8 masks are sampled as they are (no full-frame conversion), float ones as float32.
+    scale = 255.0 if m.dtype == np.uint8 else 1.0
+    if m.dtype not in (np.uint8, np.float32):
         m = m.astype(np.float32)
     height, width = m.shape
     shoulder, hip = _endpoints(landmarks, side, width, height)
@@ -86,14 +95,15 @@ def dorsal_profile(
     if trunk < MIN_TRUNK_PX:
         return nan
     post = -anterior(shoulder, hip, chirality_of(side))
-    # One sample per pixel (at least 48 per ray) along each ray.
-    n_t = max(48, int(np.ceil((T_MAX - T_MIN) * trunk)) + 1)
+    # About one sample per pixel along each ray, within N_T_RANGE (the crossing is interpolated).
+    n_t = int(np.clip(np.ceil((T_MAX - T_MIN) * trunk) + 1, *N_T_RANGE))
     t = np.linspace(T_MIN, T_MAX, n_t)
     base = shoulder + s[:, None] * (hip - shoulder)  # (n_s, 2)
     pts = base[:, None, :] + (t[None, :, None] * trunk) * post  # (n_s, n_t, 2)
     map_x = np.ascontiguousarray(pts[..., 0], dtype=np.float32)
     map_y = np.ascontiguousarray(pts[..., 1], dtype=np.float32)
-    v = cv2.remap(m, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    v = cv2.remap(m, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    v = v.astype(np.float64) / scale
     inside = v > threshold
     # Search from the line (t = 0) when it is inside the body, else from the anterior end of the ray.
     k0 = int(np.searchsorted(t, 0.0))
@@ -103,37 +113,17 @@ def dorsal_profile(
     found = exits.any(axis=1)
     k = np.argmax(exits, axis=1)
     rows = np.arange(s.size)
-    v0 = v[rows, k].astype(np.float64)
-    v1 = v[rows, k + 1].astype(np.float64)
+    v0 = v[rows, k]
+    v1 = v[rows, k + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.clip((v0 - threshold) / (v0 - v1), 0.0, 1.0)
     d = t[k] + frac * (t[1] - t[0])
-    return np.where(found, d, np.nan), trunk
-
-
-def profile_bulge(d: np.ndarray, s: np.ndarray = S_SAMPLES) -> float:
-    """Signed sagitta of a dorsal profile, in the profile's units (trunk lengths).
-
-    Fits ``d = a + b s + c s^2`` (least squares, then again without samples further than
-    :data:`OUTLIER_TRUNK` from the first fit) and returns how far the middle of the fitted curve lies
-    above the chord through its ends: ``-c (s_max - s_min)^2 / 4``. NaN when too few samples are valid.
-    """
-    d = np.asarray(d, dtype=np.float64)
-    s = np.asarray(s, dtype=np.float64)
-    ok = np.isfinite(d)
-    if ok.sum() < max(4, int(np.ceil(MIN_VALID_SHARE * d.size))):
-        return float("nan")
-    span = float(s[ok].max() - s[ok].min())
-    if span < 0.5 * float(s.max() - s.min()):
-        return float("nan")
-    for _ in range(2):
-        coef = np.polyfit(s[ok], d[ok], 2)
-        resid = np.abs(np.polyval(coef, s) - d)
-        keep = ok & (resid <= OUTLIER_TRUNK)
-        if keep.sum() < max(4, int(np.ceil(MIN_VALID_SHARE * d.size))) or keep.sum() == ok.sum():
-            break
-        ok = keep
-    return float(-coef[0] * span * span / 4.0)
+    # An edge at the picture's border is where the picture ends, not the back.
+    edge = pts[rows, k + 1]
+    in_picture = (
+        (edge[:, 0] >= 0.0) & (edge[:, 0] <= width - 1.0) & (edge[:, 1] >= 0.0) & (edge[:, 1] <= height - 1.0)
+    )
+    return np.where(found & in_picture, d, np.nan), trunk
 
 
 def back_curvature(mask: np.ndarray, landmarks: np.ndarray, side: Side, threshold: float = 0.5) -> float:
@@ -150,11 +140,30 @@ def back_curvature(mask: np.ndarray, landmarks: np.ndarray, side: Side, threshol
         threshold: probability at which the silhouette ends.
 
     Returns:
-        The sagitta of the dorsal profile (see :func:`profile_bulge`) divided by the trunk length in the
-        picture; typically within +-0.1.
+        Median dorsal distance from the shoulder-hip line over the mid-back minus the same at the hip end,
+        in trunk lengths (see the module docstring); typically within +-0.2.
     """
     d, _ = dorsal_profile(mask, landmarks, side, threshold)
-    return profile_bulge(d)
+    return bulge_from_profile(d)
+
+
+def bulge_from_profile(d: np.ndarray, s: np.ndarray = S_SAMPLES) -> float:
+    """The index from a dorsal profile ``d`` (trunk lengths) sampled at fractions ``s``: mid minus hip end.
+
+    NaN unless at least :data:`MIN_VALID_SHARE` of the samples in both :data:`MID` and :data:`HIP_END` hold
+    an edge.
+    """
+    d = np.asarray(d, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    parts = []
+    for lo, hi in (MID, HIP_END):
+        sel = (s >= lo - 1e-9) & (s <= hi + 1e-9)
+        v = d[sel]
+        v = v[np.isfinite(v)]
+        if sel.sum() == 0 or v.size < MIN_VALID_SHARE * sel.sum():
+            return float("nan")
+        parts.append(float(np.median(v)))
+    return parts[0] - parts[1]
 
 
 def back_curvature_series(

@@ -36,15 +36,21 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="analyse a video file", description="Analyse a video of an exercise.")
     a.add_argument("video", help="video file (mp4, mov, avi, webm, ...)")
-    a.add_argument("--exercise", "-e", required=True, help="exercise name (see 'formcheck exercises') or a .toml")
-    a.add_argument("--model", choices=("lite", "full", "heavy"), default="full", help="pose model (default full)")
+    a.add_argument(
+        "--exercise", "-e", required=True, help="exercise name (see 'formcheck exercises') or a .toml"
+    )
+    a.add_argument(
+        "--model", choices=("lite", "full", "heavy"), default="full", help="pose model (default full)"
+    )
     a.add_argument("--lang", choices=LANGS, default="en", help="language of cues and summary (default en)")
     a.add_argument("--out", type=Path, help="folder for result.json and the annotated video annotated.mp4")
     a.add_argument("--json", action="store_true", help="print result.json to stdout instead of the summary")
     a.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
     a.add_argument("--no-video", action="store_true", help="with --out: write result.json only")
 
-    e = sub.add_parser("exercises", help="list the exercise templates", description="List exercise templates.")
+    e = sub.add_parser(
+        "exercises", help="list the exercise templates", description="List exercise templates."
+    )
     e.add_argument("--lang", choices=LANGS, default="en")
 
     f = sub.add_parser("features", help="list feature names and units", description="List the features.")
@@ -154,10 +160,14 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
     """A short human summary of a result document."""
     nl = lang == "nl"
     lines = [
-        f"{template.title.get(lang)}: {doc['reps']} " + ("herhalingen" if nl else "reps")
+        f"{template.title.get(lang)}: {doc['reps']} "
+        + ("herhalingen" if nl else "reps")
         + f" ({doc['duration_s']:.1f} s, "
-        + (f"persoon in {doc['frames_with_pose']}/{doc['frames']} beelden)" if nl
-           else f"person in {doc['frames_with_pose']}/{doc['frames']} frames)")
+        + (
+            f"persoon in {doc['frames_with_pose']}/{doc['frames']} beelden)"
+            if nl
+            else f"person in {doc['frames_with_pose']}/{doc['frames']} frames)"
+        )
     ]
     for r in doc["rep_details"]:
         extra = []
@@ -168,7 +178,8 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
         faults = ", ".join(r["faults"]) or ("geen fouten" if nl else "no faults")
         lines.append(
             f"  {r['index']:2d}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  score {r['score']:5.1f}  "
-            + "  ".join(extra) + f"  [{faults}]"
+            + "  ".join(extra)
+            + f"  [{faults}]"
         )
     for note in doc.get("notes", []):
         lines.append(f"  ! {note}")

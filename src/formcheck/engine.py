@@ -13,6 +13,7 @@ held for ``dwell_s``), reps, the hold timer, live faults and which cue to show. 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ MIN_BODY_SIZE = 0.25
 MIN_BRIGHTNESS = 40.0
 #: A set-up problem must last this long (s) before it is reported, and be gone this long to clear.
 ISSUE_DEBOUNCE_S = 0.5
+#: The turning point's posture is the median over frames this close (share of the rep's range) to it.
+TURN_WINDOW = 0.05
 #: Out of the starting position for longer than this (s) abandons a rep in progress.
 OUT_OF_POSITION_S = 1.5
 
@@ -241,9 +244,9 @@ class Engine:
         if self._issues:
             code = self._issues[0]
             self.cues.offer(t_s, code, MESSAGES[code], Priority.SETUP)
-        elif self._counting and self._out_since is not None and t_s - self._out_since > 0.5:
-            self.cues.offer(t_s, "position", self.t.position.cue, Priority.POSITION)
-        elif not self._counting and has_pose and not in_pos:
+        elif (self._counting and self._out_since is not None and t_s - self._out_since > 0.5) or (
+            not self._counting and has_pose and not in_pos
+        ):
             self.cues.offer(t_s, "position", self.t.position.cue, Priority.POSITION)
         new_cue = self.cues.select(t_s)
         hold_s = self._rep.hold_s if self._rep is not None and self._phase == self._hold_phase else 0.0
@@ -324,11 +327,11 @@ class Engine:
                     rep.hold_done = True
                     self.cues.offer(t_s, hold.code + "_done", hold.done_cue, Priority.HOLD, ttl_s=2.0)
             for fault in self.t.faults:
-                if fault.live and (fault.during in ("rep", self._phase)):
-                    if fault.crossed(_get(feats, fault.feature)):
-                        live.append(fault.code)
-                        bad.update(fault.joints)
-                        self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
+                live_now = fault.live and fault.during in ("rep", self._phase)
+                if live_now and fault.crossed(_get(feats, fault.feature)):
+                    live.append(fault.code)
+                    bad.update(fault.joints)
+                    self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
             if t_s - rep.start_s > self.t.rep.max_s:
                 self._abandon()
         return new_rep, live, bad
@@ -425,10 +428,18 @@ class Engine:
             turn_i = int(np.nanargmax(turn_vals) if self.t.rep.extreme == "max" else np.nanargmin(turn_vals))
         else:
             turn_i = 0
-        peaks = {k: float(v[turn_i]) for k, v in vals.items()}
-        rom = {
-            k: (float(np.nanmin(v)), float(np.nanmax(v))) for k, v in vals.items() if np.isfinite(v).any()
-        }
+        # the posture at the turning point: median over the frames within TURN_WINDOW of the rep's range
+        # from the extreme (a pause at the bottom or top is judged as a whole, not by one noisy frame)
+        near = np.zeros(len(t), bool)
+        near[turn_i] = True
+        if np.isfinite(turn_vals).any() and self.t.rep.kind == "sequence":
+            lo, hi = float(np.nanmin(turn_vals)), float(np.nanmax(turn_vals))
+            ext = hi if self.t.rep.extreme == "max" else lo
+            near |= np.abs(turn_vals - ext) <= TURN_WINDOW * (hi - lo)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            peaks = {k: float(np.nanmedian(v[near])) for k, v in vals.items()}
+        rom = {k: (float(np.nanmin(v)), float(np.nanmax(v))) for k, v in vals.items() if np.isfinite(v).any()}
         faults: list[tuple[int, str]] = []
         penalty = 0.0
         for f in self.t.faults:
@@ -485,7 +496,11 @@ class Engine:
         """The unfinished rep at this moment (e.g. a hold still going when the video ends), or None."""
         if self._rep is None:
             return None
-        return {"start_s": self._rep.start_s, "phase": self._phase or "", "hold_s": round(self._rep.hold_s, 2)}
+        return {
+            "start_s": self._rep.start_s,
+            "phase": self._phase or "",
+            "hold_s": round(self._rep.hold_s, 2),
+        }
 
 
 def _get(feats: Mapping[str, float], name: str) -> float:

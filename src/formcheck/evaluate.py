@@ -94,7 +94,9 @@ def format_report(report: dict[str, Any]) -> str:
             continue
         mark = "ok" if r.get("exact") else ("--" if not r.get("scored") else "MISS")
         tech = f"{r['technique_right']}/{r['technique_total']}" if "technique_total" in r else ""
-        lines.append(f"{r['file']:52s} {r['exercise']:10s} {r['truth']!s:>5s} {r['got']:>4d}  {tech:9s} {mark}")
+        lines.append(
+            f"{r['file']:52s} {r['exercise']:10s} {r['truth']!s:>5s} {r['got']:>4d}  {tech:9s} {mark}"
+        )
     n, k = report["reps_scored"], report["reps_exact"]
     lines.append(f"rep counts exact: {k}/{n}" + (f" ({100 * k / n:.0f} %)" if n else ""))
     t, tt = report["technique_right"], report["technique_total"]

@@ -35,7 +35,7 @@ def zero_phase(x: np.ndarray, fps: float, sigma_s: float = 0.05) -> np.ndarray:
     flat = a.reshape(a.shape[0], -1)
     valid = np.all(np.isfinite(flat), axis=1)
     sigma = max(sigma_s * fps, 1e-6)
-    half = int(math.ceil(3 * sigma))
+    half = math.ceil(3 * sigma)
     k = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
     k /= k.sum()
     of = out.reshape(a.shape[0], -1)

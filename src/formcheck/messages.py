@@ -52,7 +52,6 @@ MESSAGES: dict[str, Text] = {
     ),
     "language": Text(nl="Taal / Language", en="Language / Taal"),
     "mute": Text(nl="Stem uit", en="Mute voice"),
-    "voice_on": Text(nl="Gesproken tellen en aanwijzingen staan aan.", en="Spoken counts and cues are on."),
     "no_voice": Text(
         nl="Deze browser heeft geen stem die zonder internet werkt; aanwijzingen staan alleen op het scherm.",
         en="This browser has no voice that works without the internet; cues are shown on screen only.",
@@ -69,8 +68,9 @@ MESSAGES: dict[str, Text] = {
         en="This computer is too slow for the full model; the lighter model is used.",
     ),
     "live_stats": Text(
-        nl="{fps:.0f} beelden/s verwerkt · {dropped} overgeslagen · {model}",
-        en="{fps:.0f} frames/s processed · {dropped} skipped · {model}",
+        nl="{fps:.0f} beelden/s verwerkt · {dropped} overgeslagen · {latency:.0f} ms vertraging · "
+        "model {model}",
+        en="{fps:.0f} frames/s processed · {dropped} skipped · {latency:.0f} ms delay · model {model}",
     ),
     "privacy": Text(
         nl="Privé: het camerabeeld blijft op deze computer, er gaat niets het internet op en er wordt niets "
@@ -84,9 +84,7 @@ MESSAGES: dict[str, Text] = {
         nl="Geldt een van deze punten voor jou? Vink ze aan.",
         en="Does any of the following apply to you? Tick it.",
     ),
-    "rf_radiating": Text(
-        nl="Pijn die uitstraalt tot onder de knie", en="Pain that radiates below the knee"
-    ),
+    "rf_radiating": Text(nl="Pijn die uitstraalt tot onder de knie", en="Pain that radiates below the knee"),
     "rf_numbness": Text(
         nl="Doof gevoel of tintelingen in been, voet, billen of rond de anus",
         en="Numbness or tingling in a leg, foot, the buttocks or around the anus",
@@ -100,9 +98,7 @@ MESSAGES: dict[str, Text] = {
     "rf_accident": Text(
         nl="De pijn begon na een ongeval of val", en="The pain started after an accident or a fall"
     ),
-    "rf_night": Text(
-        nl="Pijn 's nachts waar je wakker van wordt", en="Pain at night that wakes you up"
-    ),
+    "rf_night": Text(nl="Pijn 's nachts waar je wakker van wordt", en="Pain at night that wakes you up"),
     "rf_duration": Text(
         nl="Pijn die langer dan 6 weken duurt of steeds erger wordt",
         en="Pain lasting more than 6 weeks, or getting worse",
@@ -183,8 +179,8 @@ MESSAGES: dict[str, Text] = {
     ),
     "setup_ok": Text(nl="Opstelling in orde: tellen is begonnen.", en="Set-up OK: counting has started."),
     "press_start": Text(
-        nl="Zet de camera neer zoals hieronder, druk op START en ga in de beginhouding.",
-        en="Place the camera as shown below, press START and get into the starting position.",
+        nl="Zet de camera neer zoals hierboven, druk op START en ga in de beginhouding.",
+        en="Place the camera as shown above, press START and get into the starting position.",
     ),
     "camera_lost": Text(
         nl="De camera stuurt geen beeld meer. Controleer de camera en druk opnieuw op START. Je resultaten "
@@ -218,11 +214,8 @@ MESSAGES: dict[str, Text] = {
     "hold_label": Text(nl="Vasthouden", en="Hold"),
     "hold_left": Text(nl="nog {s} s", en="{s} s to go"),
     "hold_done": Text(nl="Goed zo!", en="Well done!"),
-    "cue_label": Text(nl="Aanwijzing", en="Cue"),
-    "phase_label": Text(nl="Houding", en="Position"),
     "gauge_knee_flexion": Text(nl="Kniebuiging", en="Knee flexion"),
     "gauge_trunk_incline": Text(nl="Rompkanteling", en="Trunk inclination"),
-    "lifts_title": Text(nl="Tillen", en="Lifts"),
     "lift_item": Text(nl="Til {n}: {technique}", en="Lift {n}: {technique}"),
     "technique_squat": Text(nl="squat (hurkend tillen)", en="squat"),
     "technique_semi-squat": Text(nl="semi-squat (half hurkend)", en="semi-squat"),
@@ -238,35 +231,28 @@ MESSAGES: dict[str, Text] = {
     ),
     # summary and history
     "summary_title": Text(nl="Samenvatting van deze sessie", en="Summary of this session"),
-    "summary_none": Text(
-        nl="Nog geen herhalingen in deze sessie.", en="No reps in this session yet."
-    ),
-    "summary_reps": Text(nl="{n} herhalingen", en="{n} reps"),
-    "summary_score": Text(nl="Gemiddelde score: {score:.0f} / 100", en="Average score: {score:.0f} / 100"),
+    "summary_none": Text(nl="Nog geen herhalingen in deze sessie.", en="No reps in this session yet."),
+    "summary_score": Text(nl="Gemiddelde score", en="Average score"),
+    "summary_hold": Text(nl="Gemiddeld vastgehouden", en="Average hold"),
     "col_rep": Text(nl="Herhaling", en="Rep"),
     "col_score": Text(nl="Score", en="Score"),
     "col_faults": Text(nl="Verbeterpunten", en="To improve"),
     "col_hold": Text(nl="Vastgehouden (s)", en="Held (s)"),
     "col_technique": Text(nl="Techniek", en="Technique"),
     "col_time": Text(nl="Tijd (s)", en="Time (s)"),
-    "chart_title": Text(nl="{feature} tijdens de sessie", en="{feature} during the session"),
-    "in_progress_note": Text(
-        nl="De laatste herhaling was nog niet af en telt niet mee.",
-        en="The last rep was not finished and is not counted.",
-    ),
+    "chart_title": Text(nl="Verloop van de hoeken (graden)", en="Angles during the session (degrees)"),
     "saved": Text(nl="Sessie opgeslagen op deze computer.", en="Session saved on this computer."),
     "save_failed": Text(nl="Opslaan lukte niet: {error}", en="Could not save: {error}"),
     "store_unavailable": Text(
         nl="De geschiedenis kan niet worden geopend: {error}. Je kunt wel oefenen.",
         en="The history cannot be opened: {error}. You can still exercise.",
     ),
-    "save_pain": Text(nl="Pijnscore bewaren", en="Save pain score"),
     "new_session": Text(nl="Nieuwe sessie", en="New session"),
     "history_title": Text(nl="Eerdere sessies", en="Earlier sessions"),
     "history_empty": Text(nl="Nog geen eerdere sessies.", en="No earlier sessions yet."),
     "history_row": Text(
-        nl="{date} · {exercise} · {reps} herhalingen · pijn {before} → {after}",
-        en="{date} · {exercise} · {reps} reps · pain {before} → {after}",
+        nl="{date} · {exercise} · herhalingen: {reps} · pijn voor → na: {before} → {after}",
+        en="{date} · {exercise} · reps: {reps} · pain before → after: {before} → {after}",
     ),
 }
 

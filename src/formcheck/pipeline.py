@@ -186,7 +186,9 @@ class LivePipeline:
         sm = np.concatenate([xyz, lm[:, 3:]], axis=1)
         w = self._world_filter(t_s, np.asarray(world, dtype=np.float64)[:, :3].reshape(-1)).reshape(-1, 3)
         w = np.concatenate([w, np.asarray(world, dtype=np.float64)[:, 3:]], axis=1)
-        f = compute_features(sm[None], size, self._side, world=w[None], back_curvature=np.array([back[int(self._side)]]))
+        f = compute_features(
+            sm[None], size, self._side, world=w[None], back_curvature=np.array([back[int(self._side)]])
+        )
         feats = {k: float(v[0]) for k, v in f.items()}
         feats["brightness"] = float(brightness)
         feats["n_people"] = float(n_people)

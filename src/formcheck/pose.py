@@ -26,13 +26,9 @@ MODELS: tuple[str, ...] = ("lite", "full", "heavy")
 PEOPLE_CHECK_EVERY_S = 1.0
 
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
-    """Silence the native libraries' start-up chatter on file descriptor 2 (set FORMCHECK_DEBUG to keep it)."""
+    """Silence the native libraries' start-up chatter on file descriptor 2 (FORMCHECK_DEBUG keeps it)."""
     if os.environ.get("FORMCHECK_DEBUG"):
         yield
         return
@@ -50,6 +46,10 @@ def quiet_native_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+#: Landmarkers created in this process so far (a process that has one must not fork).
+CREATED = 0
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -138,6 +138,8 @@ class PoseEstimator:
     ) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
+        global CREATED
+        CREATED += 1
         self._vision = vision
         path = model_path(model)
         self.model = model

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - exercised only on installs without Pil
 
 BGR = tuple[int, int, int]
 
-# ------------------------------------------------------------------------------------------------- style
+# ------------------------------------------------------------------------------------ style
 
 GOOD: BGR = (90, 205, 70)  # green
 BAD: BGR = (60, 60, 235)  # red
@@ -54,6 +54,7 @@ HOLD: BGR = (40, 190, 250)  # amber hold progress
 MUTED: BGR = (200, 200, 200)
 BANNER_BAD: BGR = (45, 45, 185)  # red-ish banner for faults and set-up problems
 BANNER_GOOD: BGR = (50, 140, 40)  # green banner for praise and finished holds
+LABEL_BAD: BGR = (40, 40, 170)  # background of an on-body value whose joint is faulty
 
 #: Landmarks with a lower visibility are drawn dimmed and thin; below ``SKIP_VISIBILITY`` they are skipped.
 MIN_VISIBILITY = 0.5
@@ -111,7 +112,7 @@ POINT_JOINTS: dict[str, tuple[str, ...]] = {
     "load_distance": ("wrist", "ankle"),
 }
 
-# ------------------------------------------------------------------------------------------------- text
+# ------------------------------------------------------------------------------------ text
 
 _FONT_FILES: tuple[str, ...] = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -188,7 +189,7 @@ class Mask(NamedTuple):
         return cls(a, inv)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def text_mask(text: str, size: int) -> Mask:
     """``text`` on one line as coverage weights of shape ``(h, w)``, cached.
 
@@ -207,7 +208,7 @@ def text_mask(text: str, size: int) -> Mask:
         else:
             left, right = 0, 0
         pad = max(1, size // 12)
-        w = max(1, int(math.ceil(right - min(0, left))) + 2 * pad)
+        w = max(1, math.ceil(right - min(0, left)) + 2 * pad)
         h = max(1, ascent + descent)
         im = Image.new("L", (w, h), 0)
         ImageDraw.Draw(im).text((pad - min(0, left), 0), text, fill=255, font=font, anchor="la")
@@ -238,8 +239,8 @@ def put_text(
     """
     mask = text_mask(text, size)
     h, w = mask.a.shape
-    x0 = int(round(x - {"l": 0, "m": w / 2, "r": w}[anchor[0]]))
-    y0 = int(round(y - {"t": 0, "m": h / 2, "b": h}[anchor[1]]))
+    x0 = round(x - {"l": 0, "m": w / 2, "r": w}[anchor[0]])
+    y0 = round(y - {"t": 0, "m": h / 2, "b": h}[anchor[1]])
     blend_mask(img, x0, y0, mask, color)
     return x0, y0, x0 + w, y0 + h
 
@@ -252,7 +253,8 @@ def _solid(h: int, w: int, color: BGR) -> np.ndarray:
     key = (int(color[0]), int(color[1]), int(color[2]))
     arr = _SOLID.get(key)
     if arr is None or arr.shape[0] < h or arr.shape[1] < w:
-        hh, ww = max(h, 64, arr.shape[0] if arr is not None else 0), max(w, 64, arr.shape[1] if arr is not None else 0)
+        old_h, old_w = arr.shape[:2] if arr is not None else (0, 0)
+        hh, ww = max(h, 64, old_h), max(w, 64, old_w)
         arr = np.empty((hh, ww, 3), np.uint8)
         arr[:] = key
         if len(_SOLID) > 64:
@@ -264,9 +266,9 @@ def _solid(h: int, w: int, color: BGR) -> np.ndarray:
 def _clip(img: np.ndarray, x0: int, y0: int, w: int, h: int) -> tuple[int, int, int, int] | None:
     """The part ``(ax, ay, bx, by)`` (patch coordinates) of a ``w`` x ``h`` patch at ``(x0, y0)`` inside
     ``img``, or None when it is entirely outside."""
-    H, W = img.shape[:2]
+    fh, fw = img.shape[:2]
     ax, ay = max(0, -x0), max(0, -y0)
-    bx, by = min(w, W - x0), min(h, H - y0)
+    bx, by = min(w, fw - x0), min(h, fh - y0)
     if bx <= ax or by <= ay:
         return None
     return ax, ay, bx, by
@@ -280,13 +282,14 @@ def blend_mask(img: np.ndarray, x0: int, y0: int, mask: Mask, color: BGR) -> Non
         return
     ax, ay, bx, by = c
     roi = img[y0 + ay : y0 + by, x0 + ax : x0 + bx]
-    roi[:] = cv2.blendLinear(roi, _solid(by - ay, bx - ax, color), mask.inv[ay:by, ax:bx], mask.a[ay:by, ax:bx])
+    solid = _solid(by - ay, bx - ax, color)
+    roi[:] = cv2.blendLinear(roi, solid, mask.inv[ay:by, ax:bx], mask.a[ay:by, ax:bx])
 
 
 def blend_rect(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: BGR, alpha: float) -> None:
     """Blend ``color`` with opacity ``alpha`` (0..1) into the rectangle ``[x0, x1) x [y0, y1)`` px."""
-    H, W = img.shape[:2]
-    x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(W, int(x1)), min(H, int(y1))
+    fh, fw = img.shape[:2]
+    x0, y0, x1, y1 = max(0, int(x0)), max(0, int(y0)), min(fw, int(x1)), min(fh, int(y1))
     if x1 <= x0 or y1 <= y0:
         return
     roi = img[y0:y1, x0:x1]
@@ -325,6 +328,12 @@ def _fit_lines(text: str, size: int, max_width: int, max_lines: int) -> tuple[in
         if len(lines) <= max_lines or s <= min_size:
             break
         s = max(min_size, int(s * 0.9))
+    if len(lines) == 2:  # balance two lines instead of leaving one word on the second
+        words = text.split()
+        splits = [(" ".join(words[:k]), " ".join(words[k:])) for k in range(1, len(words))]
+        fits = [p for p in splits if max(text_size(p[0], s)[0], text_size(p[1], s)[0]) <= max_width]
+        if fits:
+            lines = list(min(fits, key=lambda p: max(text_size(p[0], s)[0], text_size(p[1], s)[0])))
     if len(lines) > max_lines:
         last = " ".join(lines[max_lines - 1 :])
         while last and text_size(last + "…", s)[0] > max_width:
@@ -333,7 +342,7 @@ def _fit_lines(text: str, size: int, max_width: int, max_lines: int) -> tuple[in
     return s, tuple(lines)
 
 
-# ------------------------------------------------------------------------------------------------- panels
+# ------------------------------------------------------------------------------------ panels
 
 
 @lru_cache(maxsize=256)
@@ -347,7 +356,14 @@ def _corner_masks(r: int, alpha: float) -> tuple[Mask, Mask, Mask, Mask]:
 
 
 def panel(
-    img: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: BGR = DARK, alpha: float = 0.7, radius: int = 0
+    img: np.ndarray,
+    x0: int,
+    y0: int,
+    x1: int,
+    y1: int,
+    color: BGR = DARK,
+    alpha: float = 0.7,
+    radius: int = 0,
 ) -> None:
     """A translucent rectangle with corners rounded by ``radius`` px, blended into ``img`` in place.
 
@@ -370,7 +386,7 @@ def panel(
     blend_mask(img, x1 - r, y1 - r, br, color)
 
 
-# ------------------------------------------------------------------------------------------------- formatting
+# ------------------------------------------------------------------------------------ formatting
 
 
 def feature_unit(name: str) -> str:
@@ -412,7 +428,7 @@ def cue_is_good(code: str) -> bool:
     return code in GOOD_CODES or code.endswith("_done")
 
 
-# ------------------------------------------------------------------------------------------------- skeleton
+# ------------------------------------------------------------------------------------ skeleton
 
 _LEFT = frozenset(int(m) for m in Lm if m.name.startswith("LEFT_"))
 _RIGHT = frozenset(int(m) for m in Lm if m.name.startswith("RIGHT_"))
@@ -450,23 +466,32 @@ def _pixels(landmarks: np.ndarray | None, w: int, h: int) -> tuple[np.ndarray, n
     return xy, vis
 
 
+@lru_cache(maxsize=2)
+def _edges(near: int) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """:data:`SKELETON` split into (far-side and crossing bones, bones of side ``near``), sorted."""
+    far: list[tuple[int, int]] = []
+    close: list[tuple[int, int]] = []
+    for a, b in sorted(SKELETON):
+        sides = {_side_of(a), _side_of(b)} - {-1}
+        (close if sides <= {near} else far).append((int(a), int(b)))
+    return tuple(far), tuple(close)
+
+
 def _draw_skeleton(
     img: np.ndarray, xy: np.ndarray, vis: np.ndarray, bad: frozenset[int], side: Side, s: float
 ) -> None:
     """Bones and joints: the camera-facing side thick and bright, the far side thin and dimmed."""
     near = int(side)
     t_near, t_far = max(2, round(7 * s)), max(1, round(3 * s))
-    edges_far, edges_near = [], []
-    for a, b in SKELETON:
-        sides = {_side_of(a), _side_of(b)} - {-1}
-        (edges_near if sides <= {near} else edges_far).append((int(a), int(b)))
-    p = np.round(np.nan_to_num(xy, nan=-1e4)).astype(np.int32)
+    edges_far, edges_near = _edges(near)
+    lim = 4.0 * max(img.shape[:2])  # keep wild coordinates in int32 range; OpenCV clips the rest
+    p = np.round(np.clip(np.nan_to_num(xy, nan=-lim), -lim, lim)).astype(np.int32)
 
     def shown(i: int) -> bool:
         return vis[i] >= SKIP_VISIBILITY
 
     for group, thick, dim in ((edges_far, t_far, 0.6), (edges_near, t_near, 1.0)):
-        for a, b in sorted(group):
+        for a, b in group:
             if not (shown(a) and shown(b)):
                 continue
             color = BAD if (a in bad or b in bad) else GOOD
@@ -484,17 +509,19 @@ def _draw_skeleton(
         is_near = _side_of(i) == near
         low = vis[i] < MIN_VISIBILITY
         color = BAD if i in bad else GOOD
-        r = (9 if is_near else 5) * s
-        if i in bad:
-            r *= 1.35
-        r = max(2, round(r * (0.7 if low else 1.0)))
-        f = (1.0 if is_near else 0.6) * (0.5 if low else 1.0)
         c = (int(p[i, 0]), int(p[i, 1]))
-        cv2.circle(img, c, r, _dim(color, f), -1, cv2.LINE_AA)
-        if is_near and not low:
-            cv2.circle(img, c, r, WHITE, max(1, round(2 * s)), cv2.LINE_AA)
-            if i in bad:
-                cv2.circle(img, c, r + max(3, round(5 * s)), BAD, max(2, round(3 * s)), cv2.LINE_AA)
+        if not is_near or low:  # small, dim dot
+            f = (1.0 if is_near else 0.6) * (0.5 if low else 1.0)
+            cv2.circle(img, c, max(2, round((6 if is_near else 5) * s)), _dim(color, f), -1, cv2.LINE_8)
+            continue
+        # near side: a disc with a white rim; a faulty joint bigger, inside a red halo (filled discs only:
+        # thick anti-aliased outlines are several times slower in OpenCV)
+        r = max(3, round((12 if i in bad else 9) * s))
+        rim = max(1, round(2.5 * s))
+        if i in bad:
+            cv2.circle(img, c, r + rim + max(3, round(5 * s)), BAD, -1, cv2.LINE_AA)
+        cv2.circle(img, c, r + rim, WHITE, -1, cv2.LINE_AA)
+        cv2.circle(img, c, r, color, -1, cv2.LINE_AA)
 
 
 def _point(xy: np.ndarray, vis: np.ndarray, joint: str, side: Side) -> np.ndarray | None:
@@ -511,17 +538,16 @@ def _unit(v: np.ndarray) -> np.ndarray | None:
     return v / n if n > 1e-6 else None
 
 
-def _label(img: np.ndarray, text: str, cx: float, cy: float, size: int, color: BGR, border: BGR, s: float) -> None:
-    """A small dark pill with ``text`` centred on ``(cx, cy)`` px, kept inside the frame."""
+def _label(img: np.ndarray, text: str, cx: float, cy: float, size: int, bad: bool, s: float) -> None:
+    """A pill with white ``text`` centred on ``(cx, cy)`` px (dark red when ``bad``), inside the frame."""
     tw, th = text_size(text, size)
     pad = round(6 * s)
-    w, h = tw + 2 * pad, th + pad
-    H, W = img.shape[:2]
-    x0 = int(min(max(cx - w / 2, 2), W - w - 2))
-    y0 = int(min(max(cy - h / 2, 2), H - h - 2))
-    panel(img, x0, y0, x0 + w, y0 + h, DARK, 0.72, radius=h // 2)
-    cv2.rectangle(img, (x0 + h // 4, y0 + h - 2), (x0 + w - h // 4, y0 + h - 1), border, -1)
-    put_text(img, text, x0 + w / 2, y0 + h / 2, size, color, "mm")
+    w, h = tw + 2 * pad, th + pad // 2
+    fh, fw = img.shape[:2]
+    x0 = int(min(max(cx - w / 2, 2), fw - w - 2))
+    y0 = int(min(max(cy - h / 2, 2), fh - h - 2))
+    panel(img, x0, y0, x0 + w, y0 + h, LABEL_BAD if bad else DARK, 0.8, radius=h // 2)
+    put_text(img, text, x0 + w / 2, y0 + h / 2, size, WHITE, "mm")
 
 
 def _draw_body_angles(
@@ -547,7 +573,6 @@ def _draw_body_angles(
         if value is None or not math.isfinite(float(value)):
             continue
         text = format_value(name, value, lang)
-        border = BAD if name in bad_features else GOOD
         if name in ANGLE_JOINTS:
             pts = [_point(xy, vis, j, side) for j in ANGLE_JOINTS[name]]
             if any(q is None for q in pts):
@@ -560,7 +585,7 @@ def _draw_body_angles(
             t1 = math.degrees(math.atan2(ua[1], ua[0]))
             t2 = math.degrees(math.atan2(uc[1], uc[0]))
             d = (t2 - t1 + 540.0) % 360.0 - 180.0
-            centre_b = (int(round(b[0])), int(round(b[1])))
+            centre_b = (round(float(b[0])), round(float(b[1])))
             cv2.ellipse(img, centre_b, (r, r), 0, t1, t1 + d, ARC, max(2, round(3 * s)), cv2.LINE_AA)
             out = _unit(-(ua + uc))
             if out is None:  # straight line: go perpendicular, away from the body's centre
@@ -585,10 +610,10 @@ def _draw_body_angles(
             if np.dot(out, pos - centre) < 0:
                 out = -out
             pos = pos + out * dist
-        _label(img, text, float(pos[0]), float(pos[1]), size, WHITE, border, s)
+        _label(img, text, float(pos[0]), float(pos[1]), size, name in bad_features, s)
 
 
-# ------------------------------------------------------------------------------------------------- HUD
+# ------------------------------------------------------------------------------------ HUD
 
 
 def _bad_features(state: EngineState, template: Template) -> frozenset[str]:
@@ -642,7 +667,7 @@ def _draw_angle_panel(
     """The displayed features as "name value" rows, top right."""
     if not names:
         return
-    W = img.shape[1]
+    fw = img.shape[1]
     m, pad, gap = round(12 * s), round(10 * s), round(12 * s)
     size = round(24 * s)
     labels = [feature_label(n, lang) for n in names]
@@ -652,7 +677,7 @@ def _draw_angle_panel(
     row = text_size("Hg", size)[1]
     w = pad + lw + gap + vw + pad
     h = pad + row * len(names) + pad // 2
-    x0 = W - m - w
+    x0 = fw - m - w
     panel(img, x0, m, x0 + w, m + h, DARK, 0.7, radius=round(12 * s))
     for k, (n, t, v) in enumerate(zip(names, labels, values, strict=True)):
         y = m + pad + k * row
@@ -664,43 +689,44 @@ def _draw_hold(img: np.ndarray, state: EngineState, lang: str, s: float) -> None
     """A ring filling up over the hold, with the whole seconds left (a tick once done), top centre."""
     if not (state.hold_target_s > 0 and state.hold_s > 0):
         return
-    W = img.shape[1]
-    R = round(40 * s)
+    fw = img.shape[1]
+    rad = round(40 * s)
     thick = max(3, round(9 * s))
     m = round(12 * s)
-    cx, cy = W // 2, m + R + thick
+    cx, cy = fw // 2, m + rad + thick
     small = round(16 * s)
     lab = LABELS["hold"].get(lang)
     lh = text_size(lab, small)[1]
-    box = R + thick + round(4 * s)
-    panel(img, cx - box, cy - box, cx + box, cy + box + lh, DARK, 0.7, radius=round(14 * s))
+    box = rad + thick + round(4 * s)
+    half_w = max(box, text_size(lab, small)[0] // 2 + round(8 * s))
+    panel(img, cx - half_w, cy - box, cx + half_w, cy + box + lh, DARK, 0.7, radius=round(14 * s))
     frac = min(1.0, state.hold_s / state.hold_target_s)
     done = frac >= 1.0
-    cv2.circle(img, (cx, cy), R, (80, 80, 80), thick, cv2.LINE_AA)
-    cv2.ellipse(img, (cx, cy), (R, R), -90, 0, 360 * frac, GOOD if done else HOLD, thick, cv2.LINE_AA)
+    cv2.circle(img, (cx, cy), rad, (80, 80, 80), thick, cv2.LINE_AA)
+    cv2.ellipse(img, (cx, cy), (rad, rad), -90, 0, 360 * frac, GOOD if done else HOLD, thick, cv2.LINE_AA)
     if done:
-        q = R * 0.45
+        q = rad * 0.45
         pts = np.array([[cx - q, cy], [cx - q * 0.25, cy + q * 0.7], [cx + q, cy - q * 0.6]], np.int32)
         cv2.polylines(img, [pts], False, GOOD, max(3, round(8 * s)), cv2.LINE_AA)
     else:
         left = max(0, math.ceil(state.hold_target_s - state.hold_s - 1e-9))
         put_text(img, str(left), cx, cy, round(38 * s), WHITE, "mm")
-    put_text(img, lab, cx, cy + R + thick, small, MUTED, "mt")
+    put_text(img, lab, cx, cy + rad + thick, small, MUTED, "mt")
 
 
 def _draw_banner(img: np.ndarray, text: str, good: bool, s: float) -> None:
     """The cue in a large banner at the bottom: up to 2 lines, green for praise, red-ish otherwise."""
     if not text:
         return
-    H, W = img.shape[:2]
+    fh, fw = img.shape[:2]
     m, pad = round(10 * s), round(12 * s)
-    size, lines = _fit_lines(text, round(30 * s), W - 2 * m - 2 * pad, 2)
+    size, lines = _fit_lines(text, round(30 * s), fw - 2 * m - 2 * pad, 2)
     lh = text_size("Hg", size)[1]
     h = len(lines) * lh + 2 * pad
-    y0 = H - m - h
-    panel(img, m, y0, W - m, H - m, BANNER_GOOD if good else BANNER_BAD, 0.85, radius=round(14 * s))
+    y0 = fh - m - h
+    panel(img, m, y0, fw - m, fh - m, BANNER_GOOD if good else BANNER_BAD, 0.85, radius=round(14 * s))
     for k, line in enumerate(lines):
-        put_text(img, line, W / 2, y0 + pad + k * lh, size, WHITE, "mt")
+        put_text(img, line, fw / 2, y0 + pad + k * lh, size, WHITE, "mt")
 
 
 def overlay_scale(width: int, height: int) -> float:
@@ -738,10 +764,10 @@ def draw_overlay(
     """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 BGR frame, got {bgr.shape} {bgr.dtype}")
-    H, W = bgr.shape[:2]
-    s = float(scale) if scale is not None else overlay_scale(W, H)
+    fh, fw = bgr.shape[:2]
+    s = float(scale) if scale is not None else overlay_scale(fw, fh)
     bad_feats = _bad_features(state, template)
-    px = _pixels(landmarks, W, H)
+    px = _pixels(landmarks, fw, fh)
     if px is not None:
         xy, vis = px
         _draw_skeleton(bgr, xy, vis, bad_landmarks(state.bad_joints), side, s)
@@ -758,7 +784,7 @@ def draw_overlay(
     return bgr
 
 
-# ------------------------------------------------------------------------------------------------- set-up guide
+# ------------------------------------------------------------------------------------ set-up guide
 
 #: Stick-figure postures in units of standing height (x to the person's front, y up from the floor).
 POSTURES: dict[str, dict[str, tuple[float, float]]] = {
@@ -822,7 +848,7 @@ def _arrow(img: np.ndarray, p: tuple[int, int], q: tuple[int, int], color: BGR, 
         for ang in (0.45, -0.45):
             c, sn = math.cos(ang), math.sin(ang)
             rot = np.array([d[0] * c - d[1] * sn, d[0] * sn + d[1] * c])
-            e = (int(round(b[0] - rot[0] * tip)), int(round(b[1] - rot[1] * tip)))
+            e = (round(float(b[0] - rot[0] * tip)), round(float(b[1] - rot[1] * tip)))
             cv2.line(img, b, e, color, th, cv2.LINE_AA)
 
 
@@ -831,7 +857,7 @@ def _camera_icon(img: np.ndarray, cx: int, cy: int, size: int, floor_y: int, col
     w, h = int(size * 1.5), size
     x0, y0 = cx - w // 2, cy - h // 2
     th = max(2, size // 10)
-    if cy + h // 2 < floor_y - 2:  # tripod
+    if cy + h < floor_y:  # tripod
         top = (cx, cy + h // 2)
         for dx in (-0.55, 0.0, 0.55):
             cv2.line(img, top, (int(cx + dx * size), floor_y), (90, 90, 90), th, cv2.LINE_AA)
@@ -857,11 +883,11 @@ def draw_setup_guide(width: int, height: int, template: Template, lang: str) -> 
         template: the exercise (only its name, title and camera fields are read).
         lang: ``nl`` or ``en``.
     """
-    W, H = int(width), int(height)
-    if W < 16 or H < 16:
-        raise ValueError(f"setup guide too small: {W}x{H}")
-    img = np.full((H, W, 3), (246, 242, 238), np.uint8)
-    s = min(W / 640.0, H / 480.0)
+    iw, ih = int(width), int(height)
+    if iw < 16 or ih < 16:
+        raise ValueError(f"setup guide too small: {iw}x{ih}")
+    img = np.full((ih, iw, 3), (246, 242, 238), np.uint8)
+    s = min(iw / 640.0, ih / 480.0)
     ink: BGR = (70, 55, 45)
     accent: BGR = (200, 120, 40)
     m = round(16 * s)
@@ -874,40 +900,41 @@ def draw_setup_guide(width: int, height: int, template: Template, lang: str) -> 
 
     # text below (wrapped), sized to take at most ~35 % of the picture
     cam = template.camera
-    body_size, lines = _fit_lines(cam.text.get(lang), round(21 * s), W - 2 * m, 4)
+    body_size, lines = _fit_lines(cam.text.get(lang), round(21 * s), iw - 2 * m, 4)
     lh = text_size("Hg", body_size)[1]
-    text_top = H - m - lh * len(lines)
+    text_top = ih - m - lh * len(lines)
     for k, line in enumerate(lines):
         put_text(img, line, m, text_top + k * lh, body_size, ink)
 
-    # diagram area
+    # diagram area: the figure as large as fits, the floor placed so that the drawing sits in the middle
     dim_h = round(46 * s)  # room for the dimension arrow and its label under the floor
-    floor_y = text_top - dim_h - round(8 * s)
-    area_h = floor_y - top
+    lowest_floor = text_top - dim_h - round(8 * s)
+    area_h = lowest_floor - top
     if area_h < 20:
         return img
     posture = POSTURES[EXERCISE_POSTURE.get(template.name, "standing")]
     xs = [p[0] for p in posture.values()]
     ys = [p[1] for p in posture.values()]
+    cam_h = CAMERA_HEIGHT.get(cam.height, 0.5)
+    content_units = max(max(ys) + 0.08, cam_h + 0.2)  # figure with head, camera with its label
     fig_w_units = max(xs) - min(xs) + 0.12
-    person = min(area_h * 0.9 / max(1.0, max(ys) / 0.95), W * 0.38 / fig_w_units, area_h / 0.75)
-    # the camera may stand higher than a lying person: keep its stand inside the diagram
-    person = min(person, area_h / max(0.3, CAMERA_HEIGHT.get(cam.height, 0.5) + 0.2))
+    person = min(area_h * 0.95 / content_units, iw * 0.58 / fig_w_units)
+    floor_y = int(min(lowest_floor, top + (area_h + content_units * person) / 2))
     fig_x = m + round(24 * s) - min(xs) * person
 
     def to_px(pt: tuple[float, float]) -> tuple[int, int]:
-        return int(round(fig_x + pt[0] * person)), int(round(floor_y - pt[1] * person))
+        return round(float(fig_x + pt[0] * person)), round(float(floor_y - pt[1] * person))
 
     # floor and mat
-    cv2.line(img, (m, floor_y), (W - m, floor_y), (150, 140, 130), max(2, round(3 * s)), cv2.LINE_AA)
+    cv2.line(img, (m, floor_y), (iw - m, floor_y), (150, 140, 130), max(2, round(3 * s)), cv2.LINE_AA)
     if EXERCISE_POSTURE.get(template.name):
         mx0, mx1 = int(fig_x + (min(xs) - 0.06) * person), int(fig_x + (max(xs) + 0.06) * person)
         cv2.rectangle(img, (mx0, floor_y - max(3, round(0.02 * person))), (mx1, floor_y), (200, 160, 90), -1)
 
     # camera
-    cam_size = max(14, round(0.11 * person))
-    cam_x = W - m - round(cam_size * 1.1)
-    cam_y = int(floor_y - max(CAMERA_HEIGHT.get(cam.height, 0.5) * person, cam_size * 0.6))
+    cam_size = round(min(max(36 * s, 0.1 * person), 0.2 * person))
+    cam_x = iw - m - round(cam_size * 1.1)
+    cam_y = int(floor_y - max(cam_h * person, cam_size * 0.6))
     fig_pts = [to_px(p) for p in posture.values()]
     head_r = max(4, round(0.065 * person))
     fx0 = min(x for x, _ in fig_pts) - head_r
@@ -938,15 +965,14 @@ def draw_setup_guide(width: int, height: int, template: Template, lang: str) -> 
     near, far = cam.distance_m
     label = f"{format_metres(near, lang)}–{format_metres(far, lang)} m"
     ay = floor_y + round(22 * s)
-    px_person = int(round(fig_x))
+    px_person = round(float(fig_x))
     cv2.line(img, (px_person, floor_y + 4), (px_person, ay + round(8 * s)), accent, 1, cv2.LINE_AA)
     cv2.line(img, (cam_x, floor_y + 4), (cam_x, ay + round(8 * s)), accent, 1, cv2.LINE_AA)
     _arrow(img, (px_person, ay), (cam_x, ay), accent, max(2, round(2.5 * s)), round(12 * s))
     lsize = round(22 * s)
     lw, lhh = text_size(label, lsize)
     lx = (px_person + cam_x) / 2
-    cv2.rectangle(
-        img, (int(lx - lw / 2 - 4), int(ay - lhh / 2)), (int(lx + lw / 2 + 4), int(ay + lhh / 2)), (246, 242, 238), -1
-    )
+    gap = ((int(lx - lw / 2 - 4), int(ay - lhh / 2)), (int(lx + lw / 2 + 4), int(ay + lhh / 2)))
+    cv2.rectangle(img, gap[0], gap[1], (246, 242, 238), -1)
     put_text(img, label, lx, ay, lsize, accent, "mm")
     return img

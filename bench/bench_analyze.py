@@ -1,0 +1,183 @@
+"""Benchmark of the analysis path: decode, pose, features + engine, render and the whole ``analyze``.
+
+Run: ``python bench/bench_analyze.py`` (about 1-3 minutes). Prints milliseconds per frame and, for the whole
+analysis, a multiple of real time; there are no assertions. The test clip is built once in the temp folder
+from the committed 3 s bridge clip (frames forward then backward, repeated to about 20 s at 640x480, 30 fps)
+so that the two-worker split of ``analyze`` is exercised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import cv2
+import numpy as np
+
+from formcheck.analyze import PARALLEL_MIN_FRAMES, analyze_video, write_annotated
+from formcheck.pipeline import LivePipeline, run_engine, trace_features
+from formcheck.pose import PoseEstimator
+from formcheck.templates import load_template
+from formcheck.video import probe, read_frames
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCE = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
+
+T = TypeVar("T")
+
+TARGET_FEATURES_MS = 1.0  # features + engine per frame
+TARGET_REALTIME = 2.0  # analyze with the full model, as a multiple of real time
+
+
+def build_clip(path: Path, seconds: float) -> Path:
+    """Write a 640x480 30 fps clip of ``seconds`` from the source clip played forward, backward, forward..."""
+    info = probe(SOURCE)
+    frames = [bgr for _i, _t, bgr in read_frames(info)]
+    if (info.width, info.height) != (640, 480):
+        frames = [cv2.resize(f, (640, 480)) for f in frames]
+    cycle = frames + frames[-2:0:-1]
+    n = round(seconds * 30)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.mp4")
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (640, 480))
+    if not writer.isOpened():
+        raise SystemExit(f"cannot write {tmp}")
+    for i in range(n):
+        writer.write(cycle[i % len(cycle)])
+    writer.release()
+    tmp.replace(path)
+    return path
+
+
+def clip_path(seconds: float) -> Path:
+    path = Path(tempfile.gettempdir()) / "formcheck_bench" / f"bridge_640x480_30fps_{int(seconds)}s.mp4"
+    if not path.is_file() or probe(path).frames != round(seconds * 30):
+        build_clip(path, seconds)
+    return path
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, T]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def row(name: str, ms: float, note: str = "") -> None:
+    print(f"  {name:44s} {ms:8.2f} ms/frame  {note}")
+
+
+def bench_decode(path: Path) -> None:
+    info = probe(path)
+    t, n = timed(lambda: sum(1 for _ in read_frames(info)))
+    row("decode (cv2 read)", 1000 * t / n, f"{n} frames")
+
+
+def bench_pose(path: Path, n_frames: int) -> None:
+    info = probe(path)
+    rgbs = [cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) for _i, _t, bgr in read_frames(info, 0, n_frames + 5)]
+    for model in ("full", "lite"):
+        for with_mask in (False, True):
+            with PoseEstimator(model, with_mask=with_mask) as est:
+                for k in range(5):  # warm up (the first calls allocate)
+                    est.detect(rgbs[k], int(k * 1000 / 30))
+                times = []
+                for k in range(5, len(rgbs)):
+                    t0 = time.perf_counter()
+                    est.detect(rgbs[k], int(k * 1000 / 30))
+                    times.append(time.perf_counter() - t0)
+            name = f"pose {model}" + (" + mask" if with_mask else "")
+            row(name, 1000 * float(np.median(times)),
+                f"median of {len(times)}, mean {1000 * float(np.mean(times)):.1f}; 2-person check 1/s incl.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=20.0, help="length of the test clip (default 20)")
+    ap.add_argument("--pose-frames", type=int, default=90, help="frames per pose-model measurement")
+    args = ap.parse_args(argv)
+
+    import mediapipe
+
+    path = clip_path(args.seconds)
+    info = probe(path)
+    duration = info.frames / info.fps
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
+    print(f"formcheck benchmark  python {platform.python_version()}  mediapipe {mediapipe.__version__}  "
+          f"opencv {cv2.__version__}  cpus {os.cpu_count()}  load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(f"clip {path} ({info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
+          f"{duration:.1f} s)")
+    if load[0] > (os.cpu_count() or 1):
+        print(f"note: busy machine (load {load[0]:.1f} > {os.cpu_count()} cpus): times are pessimistic")
+    print()
+    print("per frame")
+    bench_decode(path)
+    bench_pose(path, args.pose_frames)
+
+    template = load_template("bridge")
+    auto = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
+    t_analyze, analysis = timed(lambda: analyze_video(path, template, model="full", workers=None))
+    trace = analysis.trace
+    n = trace.frames
+
+    reps = 3
+    t_feat = min(timed(lambda: trace_features(trace))[0] for _ in range(reps))
+    _side, feats = trace_features(trace)
+    t_eng = min(timed(lambda: run_engine(template, trace.times, feats))[0] for _ in range(reps))
+    ms_fe = 1000 * (t_feat + t_eng) / n
+    ok = "OK" if ms_fe <= TARGET_FEATURES_MS else "MISSED"
+    row("features + engine (trace_features+run_engine)", ms_fe,
+        f"target <= {TARGET_FEATURES_MS:g} ms: {ok}  (features {1000 * t_feat / n:.3f}, "
+        f"engine {1000 * t_eng / n:.3f})")
+
+    live = LivePipeline(template, require_setup=False)
+    size = trace.size
+    t0 = time.perf_counter()
+    for i in range(n):
+        live.step(
+            float(trace.times[i]), trace.landmarks[i], trace.world[i], size,
+            back=(float(trace.back[i, 0]), float(trace.back[i, 1])),
+            n_people=int(trace.n_people[i]), brightness=float(trace.brightness[i]),
+        )
+    ms_live = 1000 * (time.perf_counter() - t0) / n
+    ok = "OK" if ms_live <= TARGET_FEATURES_MS else "MISSED"
+    row("features + engine live (LivePipeline.step)", ms_live, f"target <= {TARGET_FEATURES_MS:g} ms: {ok}")
+
+    try:
+        from formcheck.render import draw_overlay
+    except ImportError:
+        print("  render: formcheck.render.draw_overlay not available")
+    else:
+        frames = [bgr for _i, _t, bgr in read_frames(info, 0, min(n, 150))]
+        names = list(analysis.features)
+        t0 = time.perf_counter()
+        for i, bgr in enumerate(frames):
+            fv = {k: float(analysis.features[k][i]) for k in names}
+            draw_overlay(bgr, trace.landmarks[i], analysis.states[i], template, "en", fv, analysis.side)
+        row("render (draw_overlay)", 1000 * (time.perf_counter() - t0) / len(frames))
+
+    annotated = path.parent / "annotated.mp4"
+    t_write, written = timed(lambda: write_annotated(analysis, path, annotated))
+    row("write annotated video (decode+render+encode)", 1000 * t_write / max(1, written))
+
+    print()
+    print(f"whole analyze, full model, workers=auto ({auto}), {n} frames, {duration:.1f} s of video")
+    for name, secs in (("analyze (no video written)", t_analyze),
+                       ("analyze + annotated video", t_analyze + t_write)):
+        x = duration / secs
+        ok = "OK" if x >= TARGET_REALTIME else "MISSED"
+        print(f"  {name:44s} {secs:8.2f} s = {x:5.2f}x real time  target >= {TARGET_REALTIME:g}x: {ok}  "
+              f"({1000 * secs / n:.1f} ms/frame)")
+    print(f"  reps found: {len(analysis.reps)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,703 @@
+"""The live video path: frames -> pose -> :class:`LivePipeline` -> overlay, and the state the page shares.
+
+Threads: streamlit-webrtc calls :meth:`LiveProcessor.recv_queued` in its own worker thread with every frame
+that arrived since the last call; only the newest is processed (late frames are dropped, never queued). The
+processor publishes one :class:`LiveUpdate` per processed frame on :attr:`CoachSession.updates` (a bounded
+queue the page polls) and keeps the session's results in the :class:`CoachSession` (behind its lock), which
+saves them to the :class:`~formcheck.store.SessionStore` after every rep and when the stream ends, in a
+background thread so a slow disk never stalls the video.
+
+The pose model: ``auto`` starts with ``full`` and measures the pose time of the first frames; when the
+machine is too slow to keep :data:`TARGET_FPS` with it, it switches to ``lite`` and remembers that for the
+rest of the process (later sessions start with ``lite`` at once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import math
+import queue
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+from formcheck.analyze import brightness_of
+from formcheck.engine import EngineState, RepRecord
+from formcheck.landmarks import Side
+from formcheck.pipeline import LivePipeline
+from formcheck.pose import PoseEstimator, model_path
+from formcheck.store import SessionRecord, SessionStore, StoreError, new_session_id, now_iso, rep_to_dict
+from formcheck.templates import Template, Text, load_template
+
+log = logging.getLogger(__name__)
+
+MODES: tuple[str, ...] = ("coach", "demo")
+MODEL_CHOICES: tuple[str, ...] = ("auto", "lite", "full")
+#: The processed frame rate the automatic model choice aims for.
+TARGET_FPS = 25.0
+#: ``auto`` keeps the full model only if the median time to process one frame with it (pose, features,
+#: engine, overlay) is at most this share of the frame budget ``1000 / TARGET_FPS`` ms: the rest of the
+#: machine's time goes to decoding and encoding the video and to the browser, on the same cores.
+FULL_MODEL_BUDGET_SHARE = 0.6
+FULL_MODEL_BUDGET_MS = FULL_MODEL_BUDGET_SHARE * 1000.0 / TARGET_FPS
+#: Frames ignored (model warm-up) and then measured before ``auto`` decides.
+PROBE_WARMUP = 5
+PROBE_FRAMES = 20
+#: Bound of the update queue; when the page does not poll, the oldest updates are dropped.
+QUEUE_SIZE = 256
+#: The key-angle series for the summary chart is sampled this often (s).
+SERIES_EVERY_S = 0.1
+#: Seconds of annotated video kept in memory for the slow-motion replay (demo mode only).
+REPLAY_SECONDS = 10.0
+REPLAY_MAX_FRAMES = 360
+REPLAY_PAD_S = 0.4
+JPEG_QUALITY = 70
+#: Features every update carries (the template's display features are added).
+GAUGE_FEATURES: tuple[str, ...] = ("knee_flexion", "trunk_incline")
+
+_AUTO_LOCK = threading.Lock()
+#: Process-wide decision of the ``auto`` model choice, by ``with_mask``.
+_AUTO_DECISION: dict[bool, str] = {}
+
+
+@cache
+def model_file(name: str) -> str:
+    """The model bundle's path, resolved once per process (the OS keeps the bytes cached)."""
+    return str(model_path(name))
+
+
+def auto_decision(with_mask: bool) -> str | None:
+    """The model ``auto`` settled on in this process (None: not measured yet)."""
+    with _AUTO_LOCK:
+        return _AUTO_DECISION.get(with_mask)
+
+
+def _set_auto_decision(with_mask: bool, model: str) -> None:
+    with _AUTO_LOCK:
+        _AUTO_DECISION[with_mask] = model
+
+
+def reset_auto_decision() -> None:
+    """Forget the ``auto`` model decision (tests, benchmarks)."""
+    with _AUTO_LOCK:
+        _AUTO_DECISION.clear()
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """What the page asks the video thread to do (read once per frame).
+
+    Attributes:
+        exercise: template name.
+        lang: ``nl`` or ``en`` (overlay texts).
+        mode: ``coach`` (patient) or ``demo`` (physio lifting demonstration: keeps a replay buffer).
+        model: ``auto``, ``lite`` or ``full``.
+    """
+
+    exercise: str
+    lang: str = "nl"
+    mode: str = "coach"
+    model: str = "auto"
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """What the page needs after one processed frame.
+
+    Attributes:
+        seq: running number of the update within the browser session.
+        session_id: the session record the frame belongs to.
+        t_s: frame time since the stream started (s).
+        wall: ``time.monotonic()`` when the update was ready.
+        exercise: template name.
+        reps / counting / phase / hold_s / hold_target_s / issues: from the :class:`EngineState`.
+        cue: code and text of the cue on screen, or None.
+        new_cue: code and text of a cue first given in this frame (to speak), or None.
+        new_rep: the rep finished in this frame, or None.
+        feats: display and gauge feature values.
+        fps: processed frames per second (recent).
+        dropped: frames dropped so far (arrived while a frame was being processed).
+        model: pose model in use.
+        latency_ms: from the frame's arrival to this update.
+        error: a message code when processing failed for this frame, else None.
+    """
+
+    seq: int
+    session_id: str
+    t_s: float
+    wall: float
+    exercise: str
+    reps: int
+    counting: bool
+    phase: str | None
+    hold_s: float
+    hold_target_s: float
+    issues: tuple[str, ...]
+    cue: tuple[str, Text] | None
+    new_cue: tuple[str, Text] | None
+    new_rep: RepRecord | None
+    feats: dict[str, float]
+    fps: float
+    dropped: int
+    model: str
+    latency_ms: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LiftClip:
+    """The annotated frames of one lift, for the slow-motion replay (in memory only).
+
+    Attributes:
+        rep: the lift's :class:`RepRecord`.
+        frames: JPEG-encoded annotated frames, in order.
+        fps: the rate at which the frames were processed (real-time playback speed).
+    """
+
+    rep: RepRecord
+    frames: tuple[bytes, ...]
+    fps: float
+
+
+class FrameRing:
+    """The last :data:`REPLAY_SECONDS` of annotated frames, JPEG-encoded, bounded in time and count."""
+
+    def __init__(self, seconds: float = REPLAY_SECONDS, max_frames: int = REPLAY_MAX_FRAMES) -> None:
+        self.seconds = seconds
+        self._frames: deque[tuple[float, bytes]] = deque(maxlen=max_frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def add(self, t_s: float, bgr: np.ndarray) -> None:
+        """Encode and keep one frame; drops frames older than the window."""
+        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            return
+        self._frames.append((t_s, buf.tobytes()))
+        while self._frames and t_s - self._frames[0][0] > self.seconds:
+            self._frames.popleft()
+
+    def clip(self, start_s: float, end_s: float) -> list[bytes]:
+        """The frames with ``start_s <= t <= end_s``."""
+        return [jpg for t, jpg in self._frames if start_s <= t <= end_s]
+
+
+class RateMeter:
+    """Frames per second over the last ``window`` events."""
+
+    def __init__(self, window: int = 30) -> None:
+        self._t: deque[float] = deque(maxlen=window)
+
+    def tick(self, wall: float) -> None:
+        """Record one event at ``wall`` seconds."""
+        self._t.append(wall)
+
+    @property
+    def fps(self) -> float:
+        """Recent events per second (0 with fewer than two events)."""
+        if len(self._t) < 2 or self._t[-1] <= self._t[0]:
+            return 0.0
+        return (len(self._t) - 1) / (self._t[-1] - self._t[0])
+
+
+class CoachSession:
+    """Everything of one browser session that must outlive a Streamlit rerun (in ``st.session_state``).
+
+    The page and the video thread share it; every field that both touch is read and written under
+    :attr:`lock`. Results are saved to ``store`` (if any) after every rep and when the stream ends.
+
+    Args:
+        settings: the initial :class:`LiveSettings`.
+        store: where sessions are saved, or None to keep them in memory only.
+    """
+
+    def __init__(self, settings: LiveSettings, store: SessionStore | None = None) -> None:
+        self.lock = threading.RLock()
+        self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=QUEUE_SIZE)
+        self.store = store
+        self._settings = settings
+        self.record: SessionRecord | None = None
+        self.live = False
+        self.last_frame_wall = 0.0
+        self.save_error: str | None = None
+        self.model_note: str | None = None
+        self.model_in_use = ""
+        self.last_lift: LiftClip | None = None
+        self.pain_before: int | None = None
+        self._seq = 0
+        self._series_next = 0.0
+        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-save")
+
+    # ------------------------------------------------------------------ settings (page -> video thread)
+
+    @property
+    def settings(self) -> LiveSettings:
+        """The current settings."""
+        with self.lock:
+            return self._settings
+
+    def update_settings(self, settings: LiveSettings) -> None:
+        """Replace the settings (the video thread picks them up with its next frame)."""
+        with self.lock:
+            self._settings = settings
+
+    # ------------------------------------------------------------------ session life (video thread)
+
+    def begin(self, template: Template, mode: str, lang: str, model: str) -> SessionRecord:
+        """Start a new session record (a new START, or a new exercise mid-stream)."""
+        with self.lock:
+            self.record = SessionRecord(
+                id=new_session_id(),
+                started_at=now_iso(),
+                exercise=template.name,
+                mode=mode,
+                lang=lang,
+                model=model,
+                pain_before=self.pain_before,
+                series_features=list(template.display),
+            )
+            self.live = True
+            self.last_frame_wall = time.monotonic()
+            self.last_lift = None
+            self._series_next = 0.0
+            return self.record
+
+    def on_state(self, state: EngineState, feats: dict[str, float], names: Sequence[str]) -> None:
+        """Fold one frame's engine state into the record; saves after a finished rep."""
+        save = False
+        with self.lock:
+            rec = self.record
+            if rec is None:
+                return
+            self.last_frame_wall = time.monotonic()
+            if state.new_rep is not None:
+                rec.reps.append(rep_to_dict(state.new_rep))
+                save = True
+            if state.new_cue is not None:
+                rec.cues.append([round(state.t_s, 3), state.new_cue.code])
+            if state.t_s >= self._series_next:
+                self._series_next = state.t_s + SERIES_EVERY_S
+                rec.series.append([round(state.t_s, 2), *(_round(feats.get(n, math.nan)) for n in names)])
+        if save:
+            self.save_async()
+
+    def note(self, text: str) -> None:
+        """Add a note to the live record (e.g. a camera problem)."""
+        with self.lock:
+            if self.record is not None and text not in self.record.notes:
+                self.record.notes.append(text)
+
+    def end(self) -> None:
+        """The stream stopped: close the record and save it (idempotent)."""
+        with self.lock:
+            if self.record is None or not self.live:
+                return
+            self.live = False
+            self.record.ended_at = now_iso()
+        self.save_async()
+
+    def set_pain_after(self, value: int) -> str | None:
+        """Store the pain score after the session on the last record; returns an error text or None."""
+        with self.lock:
+            if self.record is None:
+                return None
+            self.record.pain_after = int(value)
+        return self.save_now()
+
+    # ------------------------------------------------------------------ saving
+
+    def reps_copy(self) -> list[dict[str, Any]]:
+        """The current record's reps (a shallow copy; cheap enough to poll)."""
+        with self.lock:
+            return list(self.record.reps) if self.record is not None else []
+
+    def snapshot(self) -> SessionRecord | None:
+        """A private copy of the current record (safe to read without the lock)."""
+        with self.lock:
+            return copy.deepcopy(self.record)
+
+    def save_now(self) -> str | None:
+        """Save the current record synchronously; returns an error text or None."""
+        rec = self.snapshot()
+        if rec is None or self.store is None:
+            return None
+        try:
+            self.store.save(rec)
+        except StoreError as e:
+            with self.lock:
+                self.save_error = str(e)
+            return str(e)
+        with self.lock:
+            self.save_error = None
+        return None
+
+    def save_async(self) -> None:
+        """Save the current record in the background (in order; never blocks the video thread)."""
+        if self.store is None:
+            return
+        try:
+            self._saver.submit(self.save_now)
+        except RuntimeError:  # executor shut down at interpreter exit
+            self.save_now()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every background save so far has finished."""
+        try:
+            self._saver.submit(lambda: None).result(timeout=timeout)
+        except Exception:
+            log.warning("waiting for background saves failed", exc_info=True)
+
+    # ------------------------------------------------------------------ updates (video thread -> page)
+
+    def next_seq(self) -> int:
+        """A new update number."""
+        with self.lock:
+            self._seq += 1
+            return self._seq
+
+    def publish(self, update: LiveUpdate) -> None:
+        """Put an update on the queue; when it is full the oldest update is dropped."""
+        while True:
+            try:
+                self.updates.put_nowait(update)
+                return
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self.updates.get_nowait()
+
+    def drain(self) -> list[LiveUpdate]:
+        """Every update waiting on the queue, oldest first."""
+        out: list[LiveUpdate] = []
+        while True:
+            try:
+                out.append(self.updates.get_nowait())
+            except queue.Empty:
+                return out
+
+
+def _round(x: float) -> float:
+    return round(float(x), 2) if x is not None and math.isfinite(float(x)) else math.nan
+
+
+@dataclass
+class LiveStats:
+    """Running figures of one processor (for the page and the benchmark)."""
+
+    processed: int = 0
+    dropped: int = 0
+    errors: int = 0
+    latency_ms: list[float] = field(default_factory=list)
+    cue_latency_ms: list[float] = field(default_factory=list)
+    pose_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Medians and 95th percentiles, JSON-ready."""
+
+        def pct(v: list[float], q: float) -> float | None:
+            return round(float(np.percentile(v, q)), 1) if v else None
+
+        return {
+            "processed": self.processed,
+            "dropped": self.dropped,
+            "errors": self.errors,
+            "latency_ms_median": pct(self.latency_ms, 50),
+            "latency_ms_p95": pct(self.latency_ms, 95),
+            "cue_latency_ms_median": pct(self.cue_latency_ms, 50),
+            "cue_latency_ms_max": round(max(self.cue_latency_ms), 1) if self.cue_latency_ms else None,
+            "pose_ms_median": pct(self.pose_ms, 50),
+        }
+
+
+Overlay = Callable[..., np.ndarray]
+
+
+def _default_overlay() -> Overlay | None:
+    try:
+        from formcheck.render import draw_overlay
+    except ImportError:  # render.py not there (yet): the plain video goes back
+        log.warning("formcheck.render is not available; no overlay is drawn")
+        return None
+    return draw_overlay
+
+
+def _default_back() -> Callable[[np.ndarray, np.ndarray, Side], float] | None:
+    try:
+        from formcheck.back import back_curvature
+    except ImportError:
+        log.warning("formcheck.back is not available; back curvature is not measured")
+        return None
+    return back_curvature
+
+
+class LiveProcessor:
+    """One browser session's video processor: one landmarker, one :class:`LivePipeline`.
+
+    Created by streamlit-webrtc (``video_processor_factory``) when the stream starts; :meth:`on_ended` closes
+    the landmarker and the session record when it stops.
+
+    Args:
+        session: the shared :class:`CoachSession`.
+        clock: monotonic clock in seconds (tests and the benchmark may pass their own).
+    """
+
+    def __init__(self, session: CoachSession, clock: Callable[[], float] = time.monotonic) -> None:
+        self.session = session
+        self.clock = clock
+        self.stats = LiveStats()
+        self._rate = RateMeter()
+        self._overlay = _default_overlay()
+        self._back = _default_back()
+        self._estimator: PoseEstimator | None = None
+        self._probe: list[float] | None = None
+        self._t0: float | None = None
+        self._last_t = -1.0
+        self._offset: float | None = None
+        self._ring = FrameRing()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._start(session.settings)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _start(self, settings: LiveSettings) -> None:
+        self.settings = settings
+        self.template = load_template(settings.exercise)
+        self.pipeline = LivePipeline(self.template, require_setup=True)
+        self._names = list(dict.fromkeys([*self.template.display, *GAUGE_FEATURES]))
+        with_mask = self.template.needs_mask
+        model = settings.model
+        self._probe = None
+        if model not in ("lite", "full"):
+            model = auto_decision(with_mask) or "full"
+            if auto_decision(with_mask) is None:
+                self._probe = []
+        if (
+            self._estimator is None
+            or self._estimator.model != model
+            or self._estimator.with_mask != with_mask
+        ):
+            self._open(model, with_mask)
+        self.session.model_in_use = model
+        self.session.begin(self.template, settings.mode, settings.lang, model)
+        self._ring = FrameRing()
+
+    def _open(self, model: str, with_mask: bool) -> None:
+        if self._estimator is not None:
+            self._estimator.close()
+        model_file(model)  # resolve (and fail) early, once per process
+        self._estimator = PoseEstimator(model, with_mask=with_mask)
+
+    @property
+    def model(self) -> str:
+        """The pose model in use."""
+        return self._estimator.model if self._estimator is not None else ""
+
+    # ------------------------------------------------------------------ streamlit-webrtc entry points
+
+    async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        """Process only the newest of the frames that arrived meanwhile (the rest are dropped)."""
+        return [self.process(frames[-1], dropped=len(frames) - 1)]
+
+    def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """Process one frame (synchronous mode)."""
+        return self.process(frame, dropped=0)
+
+    def on_ended(self) -> None:
+        """The stream stopped: close the landmarker and the session (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._estimator is not None:
+                self._estimator.close()
+        self.session.end()
+
+    # ------------------------------------------------------------------ per frame
+
+    def _frame_time(self, frame: av.VideoFrame, wall: float) -> tuple[float, float]:
+        """``(t_s since the stream started, estimated arrival wall time)``; t_s is strictly increasing."""
+        ft = frame.time
+        t = float(ft) if ft is not None and math.isfinite(ft) else wall
+        if self._t0 is None:
+            self._t0 = t
+        # The fastest-ever delivery defines the arrival clock: arrival = frame time + min(wall - frame time).
+        off = wall - t
+        self._offset = off if self._offset is None else min(self._offset, off)
+        t_s = t - self._t0
+        if t_s <= self._last_t:
+            t_s = self._last_t + 1e-3
+        self._last_t = t_s
+        return t_s, t + self._offset
+
+    def process(self, frame: av.VideoFrame, dropped: int = 0) -> av.VideoFrame:
+        """Analyse one frame and return it with the overlay; never raises (errors are reported)."""
+        wall = self.clock()
+        self.stats.dropped += dropped
+        t_s, arrival = self._frame_time(frame, wall)
+        bgr = frame.to_ndarray(format="bgr24")
+        error = None
+        try:
+            settings = self.session.settings
+            if settings.exercise != self.settings.exercise or settings.mode != self.settings.mode:
+                self.session.end()
+                self._start(settings)
+            elif settings != self.settings:
+                if settings.model != self.settings.model and settings.model in ("lite", "full"):
+                    self._probe = None
+                    self._open(settings.model, self.template.needs_mask)
+                    self.session.model_in_use = settings.model
+                self.settings = settings
+            state = self._analyse(bgr, t_s)
+            self._maybe_switch_model((self.clock() - wall) * 1000.0)
+        except Exception:
+            log.exception("processing a frame failed")
+            self.stats.errors += 1
+            state, error = None, "processing_error"
+        done = self.clock()
+        self._rate.tick(done)
+        self.stats.processed += 1
+        latency = (done - arrival) * 1000.0
+        if self.stats.processed > PROBE_WARMUP:  # the first frames include the model's warm-up
+            self.stats.latency_ms.append(latency)
+        if state is not None and state.new_cue is not None:
+            self.stats.cue_latency_ms.append(latency)
+        self._publish(state, t_s, done, latency, error)
+        out = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        return out
+
+    def _analyse(self, bgr: np.ndarray, t_s: float) -> EngineState:
+        assert self._estimator is not None
+        h, w = bgr.shape[:2]
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        t0 = self.clock()
+        pf = self._estimator.detect(rgb, round(t_s * 1000))
+        self.stats.pose_ms.append((self.clock() - t0) * 1000.0)
+        back = (math.nan, math.nan)
+        if pf.mask is not None and pf.has_pose and self._back is not None:
+            back = (
+                self._back(pf.mask, pf.landmarks, Side.LEFT),
+                self._back(pf.mask, pf.landmarks, Side.RIGHT),
+            )
+        state = self.pipeline.step(
+            t_s,
+            pf.landmarks,
+            pf.world,
+            (w, h),
+            back=back,
+            n_people=pf.n_people,
+            brightness=brightness_of(bgr),
+        )
+        feats = self.pipeline.last_features
+        if self._overlay is not None:
+            try:
+                self._overlay(
+                    bgr,
+                    self.pipeline.last_landmarks,
+                    state,
+                    self.template,
+                    self.settings.lang,
+                    feats,
+                    self.pipeline.side,
+                )
+            except Exception:
+                log.exception("drawing the overlay failed")
+        self.session.on_state(state, feats, self.template.display)
+        if self.settings.mode == "demo":
+            self._ring.add(t_s, bgr)
+            if state.new_rep is not None:
+                rep = state.new_rep
+                frames = self._ring.clip(rep.start_s - REPLAY_PAD_S, t_s)
+                with self.session.lock:
+                    self.session.last_lift = LiftClip(
+                        rep=rep, frames=tuple(frames), fps=self._rate.fps or 25.0
+                    )
+        return state
+
+    def _maybe_switch_model(self, frame_ms: float) -> None:
+        """``auto``: after the warm-up, measure; fall back to lite when full is too slow for this machine."""
+        if self._probe is None:
+            return
+        self._probe.append(frame_ms)
+        if len(self._probe) < PROBE_WARMUP + PROBE_FRAMES:
+            return
+        median = statistics.median(self._probe[PROBE_WARMUP:])
+        self._probe = None
+        with_mask = self.template.needs_mask
+        if median > FULL_MODEL_BUDGET_MS and self.model == "full":
+            log.warning("full model: %.1f ms a frame, over %.0f ms; using lite", median, FULL_MODEL_BUDGET_MS)
+            _set_auto_decision(with_mask, "lite")
+            self._open("lite", with_mask)
+            self.session.model_in_use = "lite"
+            self.session.model_note = "model_fell_back"
+            with self.session.lock:
+                if self.session.record is not None:
+                    self.session.record.model = "lite"
+        else:
+            _set_auto_decision(with_mask, self.model)
+
+    def _publish(
+        self, state: EngineState | None, t_s: float, wall: float, latency: float, error: str | None
+    ) -> None:
+        s = self.session
+        rec = s.record
+        feats = self.pipeline.last_features
+        if state is None:
+            update = LiveUpdate(
+                seq=s.next_seq(),
+                session_id=rec.id if rec else "",
+                t_s=t_s,
+                wall=wall,
+                exercise=self.template.name,
+                reps=len(self.pipeline.engine.reps),
+                counting=False,
+                phase=None,
+                hold_s=0.0,
+                hold_target_s=0.0,
+                issues=(),
+                cue=None,
+                new_cue=None,
+                new_rep=None,
+                feats={},
+                fps=self._rate.fps,
+                dropped=self.stats.dropped,
+                model=self.model,
+                latency_ms=latency,
+                error=error,
+            )
+        else:
+            update = LiveUpdate(
+                seq=s.next_seq(),
+                session_id=rec.id if rec else "",
+                t_s=t_s,
+                wall=wall,
+                exercise=self.template.name,
+                reps=state.reps,
+                counting=state.counting,
+                phase=state.phase,
+                hold_s=state.hold_s,
+                hold_target_s=state.hold_target_s,
+                issues=state.issues,
+                cue=(state.cue.code, state.cue.text) if state.cue is not None else None,
+                new_cue=(state.new_cue.code, state.new_cue.text) if state.new_cue is not None else None,
+                new_rep=state.new_rep,
+                feats={n: float(feats.get(n, math.nan)) for n in self._names},
+                fps=self._rate.fps,
+                dropped=self.stats.dropped,
+                model=self.model,
+                latency_ms=latency,
+                error=error,
+            )
+        s.publish(update)

@@ -1,0 +1,429 @@
+"""The page without video (Streamlit ``AppTest``), plus the live processor on synthetic frames.
+
+``AppTest`` has no browser session, so ``streamlit_webrtc.component.get_this_session_info`` is patched to
+return None; the webrtc component then renders as an inert element and everything around it can be tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import av
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from formcheck.engine import RepRecord
+from formcheck.messages import MESSAGES, message
+from formcheck.store import SessionStore, rep_to_dict
+from formcheck.templates import load_template
+from formcheck.webapp import ui
+from formcheck.webapp.live import (
+    CoachSession,
+    FrameRing,
+    LiveProcessor,
+    LiveSettings,
+    LiveUpdate,
+    RateMeter,
+)
+from formcheck.webapp.page import RED_FLAGS, chart_data, fault_text, readout, summary_rows
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private history folder for the page."""
+    d = tmp_path / "data"
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def at(data_dir: Path) -> Iterator[AppTest]:
+    """The app, first run done, with the webrtc session lookup patched out."""
+    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
+        app = AppTest.from_file(APP, default_timeout=60)
+        app.run()
+        assert not app.exception, app.exception
+        yield app
+
+
+def _texts(app: AppTest) -> str:
+    parts = [m.value.replace("**", "") for m in app.markdown] + [h.proto.body for h in app.get("html")]
+    parts += [e.value for e in app.error] + [w.value for w in app.warning] + [i.value for i in app.info]
+    parts += [s.value for s in app.success] + [t.value for t in app.title] + [h.value for h in app.header]
+    parts += [c.value for c in app.caption] + [s.value for s in app.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def _coaching(app: AppTest) -> bool:
+    """Whether the coaching part (mode and exercise choice) is on the page."""
+    return any(r.key == "fc_mode" for r in app.radio)
+
+
+def _pass_safety(app: AppTest) -> None:
+    app.checkbox(key="fc_none").check()
+    app.button(key="fc_continue").click()
+    app.run()
+    assert not app.exception, app.exception
+
+
+def _rep(i: int, faults: tuple[str, ...] = (), technique: str | None = None) -> RepRecord:
+    return RepRecord(
+        index=i, start_s=2.0 * i, turn_s=2.0 * i + 1, end_s=2.0 * i + 2, peaks={"hip_angle": 176.0},
+        rom={"hip_angle": (130.0, 176.0)}, hold_s=5.5, tempo_s={}, faults=faults,
+        score=100.0 - 25 * len(faults), technique=technique, reba=None,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ safety
+
+
+def test_every_ui_text_exists_in_dutch_and_english() -> None:
+    for code, text in MESSAGES.items():
+        assert text.nl.strip() and text.en.strip(), code
+    for code in RED_FLAGS:
+        assert code in MESSAGES
+
+
+def test_safety_screen_comes_first_and_blocks_coaching(at: AppTest) -> None:
+    assert at.header[0].value == message("safety_title", "nl")
+    assert not _coaching(at)  # no exercise choice yet
+    assert len([c for c in at.checkbox if c.key.startswith("fc_rf_")]) == 8
+    at.button(key="fc_continue").click().run()
+    assert message("safety_answer_first", "nl") in _texts(at)
+    assert not _coaching(at)
+
+
+@pytest.mark.parametrize("flag", ["rf_radiating", "rf_bladder", "rf_night"])
+def test_any_red_flag_advises_the_gp_and_does_not_start(at: AppTest, flag: str) -> None:
+    at.checkbox(key=f"fc_{flag}").check()
+    at.button(key="fc_continue").click().run()
+    text = _texts(at)
+    assert message("safety_see_gp", "nl") in text and "huisarts" in text
+    assert not _coaching(at) and not at.button(key="fc_recheck").disabled
+    at.run()  # stays blocked on the next run
+    assert not _coaching(at)
+    at.button(key="fc_recheck").click().run()
+    assert at.checkbox(key=f"fc_{flag}").value is False
+
+
+def test_red_flag_and_none_together_is_questioned(at: AppTest) -> None:
+    at.checkbox(key="fc_rf_fever").check()
+    at.checkbox(key="fc_none").check()
+    at.button(key="fc_continue").click().run()
+    assert message("safety_contradiction", "nl") in _texts(at)
+    assert not _coaching(at)
+
+
+def test_reassuring_facts_and_disclaimer_are_shown(at: AppTest) -> None:
+    text = _texts(at)
+    for code in ("fact_harmless", "fact_movement", "fact_time", "disclaimer"):
+        assert message(code, "nl") in text
+
+
+# ------------------------------------------------------------------------------------ language, exercise
+
+
+def test_language_switch_changes_every_text(at: AppTest) -> None:
+    at.radio(key="fc_lang").set_value("en").run()
+    assert at.title[0].value == message("app_title", "en")
+    assert at.header[0].value == message("safety_title", "en")
+    assert at.checkbox(key="fc_rf_radiating").label == message("rf_radiating", "en")
+    _pass_safety(at)
+    assert at.selectbox(key="fc_exercise").format_func("bridge") == "Bridge"
+    assert message("stop_note", "en") in _texts(at)
+    at.radio(key="fc_lang").set_value("nl").run()
+    assert at.selectbox(key="fc_exercise").format_func("bridge") == "Bruggetje"
+
+
+def test_exercise_choice_shows_its_camera_guide_and_reaches_the_video_thread(at: AppTest) -> None:
+    _pass_safety(at)
+    assert set(at.selectbox(key="fc_exercise").options) >= {"Bruggetje", "Tillen met gebogen knieën"}
+    bridge = load_template("bridge")
+    assert bridge.camera.text.nl in _texts(at)
+    at.selectbox(key="fc_exercise").set_value("lifting").run()
+    assert not at.exception
+    lifting = load_template("lifting")
+    assert lifting.camera.text.nl in _texts(at)
+    assert at.session_state["fc_coach"].settings.exercise == "lifting"
+    assert any("2,5" in s.value or "2.5" in s.value for s in at.subheader)  # distance from the template
+
+
+def test_demo_mode_is_lifting_with_gauges_and_replay(at: AppTest) -> None:
+    _pass_safety(at)
+    at.radio(key="fc_mode").set_value("demo").run()
+    assert not at.exception
+    coach = at.session_state["fc_coach"]
+    assert coach.settings.mode == "demo" and coach.settings.exercise == "lifting"
+    text = _texts(at)
+    assert message("gauge_knee_flexion", "nl") in text and message("gauge_trunk_incline", "nl") in text
+    at.button(key="fc_replay").click().run()
+    assert message("replay_none", "nl") in _texts(at)  # nothing recorded yet
+
+
+# ------------------------------------------------------------------------------------------ pain, summary
+
+
+def test_pain_before_reaches_the_session(at: AppTest) -> None:
+    _pass_safety(at)
+    at.button_group(key="fc_pain_before").set_value(4).run()
+    assert at.session_state["fc_coach"].pain_before == 4
+
+
+def _finished_session(app: AppTest, faults: tuple[str, ...] = ("hips_not_high",)) -> CoachSession:
+    coach: CoachSession = app.session_state["fc_coach"]
+    tpl = load_template("bridge")
+    coach.pain_before = 2
+    coach.begin(tpl, "coach", "nl", "lite")
+    for i in (1, 2):
+        rec = coach.record
+        assert rec is not None
+        rec.reps.append(rep_to_dict(_rep(i, faults if i == 2 else ())))
+        rec.series.extend([[0.1 * k + i, 130.0 + k, 60.0] for k in range(10)])
+    coach.end()
+    coach.flush()
+    return coach
+
+
+def test_summary_after_stop_shows_reps_scores_faults_holds_and_chart(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    coach = _finished_session(at)
+    at.run()
+    assert not at.exception, at.exception
+    text = _texts(at)
+    assert message("summary_title", "nl") in [h.value for h in at.header]
+    df = at.dataframe[0].value
+    assert list(df[message("col_rep", "nl")]) == [1, 2]
+    assert list(df[message("col_score", "nl")]) == [100, 75]
+    assert list(df[message("col_hold", "nl")]) == [5.5, 5.5]
+    tpl = load_template("bridge")
+    assert fault_text(tpl, "hips_not_high", "nl") in list(df[message("col_faults", "nl")])
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert message("saved", "nl") in text
+    stored = SessionStore(data_dir).get(coach.record.id)  # type: ignore[union-attr]
+    assert stored is not None and len(stored.reps) == 2 and stored.ended_at
+
+
+def test_pain_after_is_saved_and_much_worse_pain_is_flagged(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    coach = _finished_session(at)
+    at.run()
+    sid = coach.record.id  # type: ignore[union-attr]
+    at.button_group(key=f"fc_pain_after_{sid}").set_value(3).run()
+    assert SessionStore(data_dir).get(sid).pain_after == 3  # type: ignore[union-attr]
+    assert message("pain_much_worse", "nl") not in _texts(at)
+    at.button_group(key=f"fc_pain_after_{sid}").set_value(6).run()
+    assert SessionStore(data_dir).get(sid).pain_after == 6  # type: ignore[union-attr]
+    assert message("pain_much_worse", "nl") in _texts(at)
+
+
+def test_new_session_clears_the_summary_but_keeps_the_history(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    _finished_session(at)
+    at.run()
+    at.button(key="fc_new_session").click().run()
+    assert message("summary_title", "nl") not in [h.value for h in at.header]
+    assert SessionStore(data_dir).count() == 1
+    assert "Bruggetje" in _texts(at)  # the history row
+
+
+def test_damaged_history_is_one_line_and_coaching_still_works(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "formcheck.sqlite3").write_bytes(b"garbage" * 500)
+    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
+        app = AppTest.from_file(APP, default_timeout=60)
+        app.run()
+        _pass_safety(app)
+        assert not app.exception
+        assert any("damaged" in w.value for w in app.warning)
+        assert app.selectbox(key="fc_exercise")
+    assert (data_dir / "formcheck.sqlite3").read_bytes().startswith(b"garbage")
+
+
+def test_camera_that_stops_sending_is_reported_and_results_are_saved(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    coach: CoachSession = at.session_state["fc_coach"]
+    coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    coach.record.reps.append(rep_to_dict(_rep(1)))  # type: ignore[union-attr]
+    coach.last_frame_wall = 0.0  # no frame for a long time while the stream is on
+    at.run()
+    assert not at.exception
+    assert message("camera_lost", "nl") in _texts(at)
+    coach.flush()
+    stored = SessionStore(data_dir).get(coach.record.id)  # type: ignore[union-attr]
+    assert stored is not None and len(stored.reps) == 1 and "camera_lost" in stored.notes
+
+
+# ------------------------------------------------------------------------------------------ pure pieces
+
+
+def _update(**kw: object) -> LiveUpdate:
+    base: dict[str, object] = dict(
+        seq=1, session_id="s", t_s=1.0, wall=0.0, exercise="bridge", reps=2, counting=True, phase="top",
+        hold_s=3.2, hold_target_s=5.0, issues=(), cue=None, new_cue=None, new_rep=None, feats={}, fps=27.0,
+        dropped=3, model="lite", latency_ms=40.0,
+    )  # fmt: skip
+    base.update(kw)
+    return LiveUpdate(**base)  # type: ignore[arg-type]
+
+
+def test_readout_hold_countdown_and_issues_in_plain_words() -> None:
+    tpl = load_template("bridge")
+    r = readout(_update(issues=("no_person", "multiple_people")), tpl, "en")
+    assert r.reps == 2 and r.hold_left_s == pytest.approx(1.8) and r.hold_sub == "2 s to go"
+    assert r.issues == (message("no_person", "en"), message("multiple_people", "en"))
+    html = ui.board_html(r)
+    assert 'data-reps="2"' in html and ">2<" in html and "I can&#x27;t see anyone" in html
+    done = readout(_update(hold_s=5.3), tpl, "nl")
+    assert done.hold_left_s == 0 and done.hold_sub == message("hold_done", "nl")
+    assert "fc-done" in ui.board_html(done)
+
+
+def test_board_escapes_text() -> None:
+    r = ui.Readout(reps=1, reps_label="<b>", reps_sub="x", cue="<script>alert(1)</script>", cue_kind="fix")
+    assert "<script>" not in ui.board_html(r)
+
+
+def test_gauge_and_speech_html() -> None:
+    g = ui.gauge_html("Knee", 72.4, ui.KNEE_ZONES, "g1")
+    assert 'data-value="72°"' in g and "<svg" in g
+    assert 'data-value="–"' in ui.gauge_html("Knee", math.nan, ui.KNEE_ZONES, "g2")
+    s = ui.speech_html([("a", "Drie", "nl"), ("b", "Hold", "en")], muted=False, no_voice="No voice")
+    assert '"nl-NL"' in s and '"en-US"' in s and "localService" in s and "const muted = false" in s
+    assert "No voice" in s
+    assert "const muted = true" in ui.speech_html([("a", "x", "nl")], muted=True, no_voice="-")
+
+
+def test_summary_rows_and_chart_data_use_the_catalogue() -> None:
+    tpl = load_template("lifting")
+    rep = rep_to_dict(_rep(1, ("knees_straight",), technique="stoop"))
+    from formcheck.store import SessionRecord
+
+    rec = SessionRecord(
+        id="x", started_at="2025-01-01T00:00:00+00:00", exercise="lifting", reps=[rep],
+        series=[[0.0, 10.0, None]], series_features=["knee_flexion", "trunk_incline"],
+    )  # fmt: skip
+    rows = summary_rows(rec, tpl, "en")
+    assert rows[0][message("col_technique", "en")] == message("technique_stoop", "en")
+    assert fault_text(tpl, "knees_straight", "en") in rows[0][message("col_faults", "en")]
+    data = chart_data(rec, "en")
+    assert next(iter(data)) == message("col_time", "en") and len(data) == 3
+
+
+def test_frame_ring_is_bounded_in_time_and_count() -> None:
+    ring = FrameRing(seconds=1.0, max_frames=20)
+    img = np.zeros((48, 64, 3), np.uint8)
+    for i in range(100):
+        ring.add(i / 30, img)
+    assert len(ring) <= 20
+    assert ring.clip(2.9, 4.0) and all(isinstance(b, bytes) for b in ring.clip(0, 10))
+
+
+def test_rate_meter() -> None:
+    m = RateMeter(window=10)
+    for i in range(10):
+        m.tick(i / 25)
+    assert m.fps == pytest.approx(25.0)
+
+
+def test_queue_drops_oldest_when_the_page_does_not_poll() -> None:
+    coach = CoachSession(LiveSettings(exercise="bridge"))
+    for i in range(coach.updates.maxsize + 10):
+        coach.publish(_update(seq=i))
+    got = coach.drain()
+    assert len(got) == coach.updates.maxsize and got[-1].seq == coach.updates.maxsize + 9
+
+
+# ------------------------------------------------------------------------------------------ processor
+
+
+def _frames(n: int, start_pts: int = 0) -> list[av.VideoFrame]:
+    out = []
+    for i in range(n):
+        img = np.full((480, 640, 3), 90, np.uint8)
+        f = av.VideoFrame.from_ndarray(img, format="bgr24")
+        f.pts = start_pts + i * 3000
+        f.time_base = fractions.Fraction(1, 90000)
+        out.append(f)
+    return out
+
+
+@pytest.mark.model
+def test_processor_drops_intermediate_frames_and_reports_no_person(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    coach = CoachSession(LiveSettings(exercise="bridge", lang="en", model="lite"), store=store)
+    proc = LiveProcessor(coach)
+    try:
+        frames = _frames(12)
+        outs = []
+        for k in range(0, 12, 3):  # three frames arrive while one is processed: only the newest is used
+            outs += asyncio.run(proc.recv_queued(frames[k : k + 3]))
+        assert len(outs) == 4 and all(o.width == 640 and o.height == 480 for o in outs)
+        assert proc.stats.processed == 4 and proc.stats.dropped == 8
+        ups = coach.drain()
+        assert [u.seq for u in ups] == sorted(u.seq for u in ups) and ups[-1].model == "lite"
+        assert ups[-1].t_s == pytest.approx(9 / 30, abs=1e-3)  # pts time since the first processed frame
+        # an empty scene: the engine says so in plain words (after its debounce)
+        more = _frames(30, start_pts=12 * 3000)
+        for f in more:
+            proc.recv(f)
+        last = coach.drain()[-1]
+        assert "no_person" in last.issues and last.reps == 0
+    finally:
+        proc.on_ended()
+    coach.flush()
+    assert proc.stats.errors == 0
+    saved = store.recent()
+    assert saved and saved[0].ended_at is not None  # the stream's end is saved
+
+
+@pytest.mark.model
+def test_two_browser_sessions_run_side_by_side(tmp_path: Path) -> None:
+    import threading
+
+    store = SessionStore(tmp_path)
+    coaches = [CoachSession(LiveSettings(exercise="bridge", model="lite"), store=store) for _ in range(2)]
+    procs = [LiveProcessor(c) for c in coaches]
+
+    def run(p: LiveProcessor) -> None:
+        for f in _frames(15):
+            p.recv(f)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in procs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for p in procs:
+        p.on_ended()
+    for c in coaches:
+        c.flush()
+    assert all(p.stats.processed == 15 and p.stats.errors == 0 for p in procs)
+    assert len({c.record.id for c in coaches}) == 2 and len(store.recent()) == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.model
+def test_processor_survives_a_bad_frame_and_exercise_change(tmp_path: Path) -> None:
+    coach = CoachSession(LiveSettings(exercise="bridge", model="lite"), store=SessionStore(tmp_path))
+    proc = LiveProcessor(coach)
+    try:
+        first_id = coach.record.id  # type: ignore[union-attr]
+        with mock.patch.object(proc.pipeline, "step", side_effect=RuntimeError("boom")):
+            out = proc.recv(_frames(1)[0])
+        assert out.width == 640
+        assert coach.drain()[-1].error == "processing_error"
+        coach.update_settings(LiveSettings(exercise="lifting", model="lite"))
+        proc.recv(_frames(1, start_pts=3000)[0])
+        assert proc.template.name == "lifting" and coach.record.id != first_id  # type: ignore[union-attr]
+    finally:
+        proc.on_ended()
+        proc.on_ended()  # idempotent
+    coach.flush()
+    assert len(SessionStore(tmp_path).recent()) == 2  # both sessions kept

@@ -1,0 +1,176 @@
+"""Unit tests of ``formcheck.video``: probing and decoding a real clip, and one-line errors for bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck.video import VideoError, VideoInfo, probe, read_frames
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CLIP = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
+SHARED_CLIPS = REPO_ROOT.parent / "shared" / "clips"
+
+
+def shared_clips() -> Path:
+    """The shared clips folder; skips with the reason when absent, fails instead when CI=true."""
+    if not (SHARED_CLIPS / "labels.json").is_file():
+        reason = f"{SHARED_CLIPS}/labels.json not found (shared/ is not beside the repo)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " and CI=true")
+        pytest.skip(reason)
+    return SHARED_CLIPS
+
+
+def make_bad_videos(folder: Path, clip: Path = CLIP) -> dict[str, Path]:
+    """Write the bad inputs used by the video and CLI tests into ``folder``; returns them by kind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = clip.read_bytes()
+    files = {
+        "missing": folder / "missing.mp4",
+        "folder": folder / "a_folder.mp4",
+        "text": folder / "notes.mp4",
+        "empty": folder / "empty.mp4",
+        "truncated": folder / "truncated.mp4",
+        "zeroed": folder / "zeroed.mp4",
+        "no_frames": folder / "no_frames.mp4",
+    }
+    files["folder"].mkdir(exist_ok=True)
+    files["text"].write_text("this is a text file, not a video\n" * 50, encoding="utf-8")
+    files["empty"].write_bytes(b"")
+    files["truncated"].write_bytes(data[: len(data) // 5])
+    n = len(data)
+    lo, hi = n * 2 // 5, n * 3 // 5
+    files["zeroed"].write_bytes(data[:lo] + bytes(hi - lo) + data[hi:])
+    writer = cv2.VideoWriter(str(files["no_frames"]), cv2.VideoWriter.fourcc(*"mp4v"), 30.0, (640, 480))
+    writer.release()
+    assert files["no_frames"].is_file(), "cv2.VideoWriter wrote no container"
+    return files
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_bad_videos(tmp_path_factory.mktemp("bad_videos"))
+
+
+@pytest.fixture(scope="module")
+def info() -> VideoInfo:
+    return probe(CLIP)
+
+
+# ------------------------------------------------------------------------------------------- the real clip
+
+
+def test_probe_real_clip(info: VideoInfo) -> None:
+    assert info.path == CLIP
+    assert info.fps == pytest.approx(30.0, abs=0.01)
+    assert info.frames == 91
+    assert (info.width, info.height) == (640, 480)
+    assert info.duration_s == pytest.approx(91 / 30, abs=1e-6)
+
+
+def test_probe_accepts_str_and_pathlike() -> None:
+    assert probe(str(CLIP)) == probe(CLIP)
+
+
+def test_read_frames_whole_clip(info: VideoInfo) -> None:
+    frames = list(read_frames(info))
+    assert [i for i, _, _ in frames] == list(range(91))
+    assert [t for _, t, _ in frames] == pytest.approx([i / 30.0 for i in range(91)])
+    for _, _, bgr in frames:
+        assert bgr.shape == (480, 640, 3)
+        assert bgr.dtype == np.uint8
+    # a real picture, not a blank frame, and it changes over time
+    assert frames[0][2].std() > 10
+    assert np.abs(frames[0][2].astype(int) - frames[45][2].astype(int)).mean() > 1
+
+
+def test_read_frames_range_matches_whole_read(info: VideoInfo) -> None:
+    whole = {i: bgr for i, _, bgr in read_frames(info, 0, 25)}
+    part = list(read_frames(info, 10, 20))
+    assert [i for i, _, _ in part] == list(range(10, 20))
+    assert part[0][1] == pytest.approx(10 / 30.0)
+    for i, _, bgr in part:
+        assert np.array_equal(bgr, whole[i]), f"frame {i} differs when reading from frame 10"
+
+
+def test_read_frames_tail_and_past_end(info: VideoInfo) -> None:
+    tail = list(read_frames(info, 80))
+    assert [i for i, _, _ in tail] == list(range(80, 91))
+    assert list(read_frames(info, 200)) == []
+    assert list(read_frames(info, 5, 5)) == []
+
+
+# ------------------------------------------------------------------------------------------- bad files
+
+BAD_CASES = {
+    # kind: a phrase the one-line message must contain (lower case)
+    "missing": "not found",
+    "folder": "folder",
+    "text": "not a video",
+    "empty": "empty",
+    "truncated": "not a video",
+    "no_frames": "not a video",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_CASES))
+def test_probe_bad_file_raises_one_line_error(bad: dict[str, Path], kind: str) -> None:
+    path = bad[kind]
+    with pytest.raises(VideoError) as err:
+        probe(path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert BAD_CASES[kind] in msg.lower(), msg
+    assert path.name in msg, f"the message should name the file: {msg}"
+
+
+def test_read_frames_of_a_file_deleted_after_probe(tmp_path: Path) -> None:
+    copy = tmp_path / "gone.mp4"
+    copy.write_bytes(CLIP.read_bytes())
+    info = probe(copy)
+    copy.unlink()
+    with pytest.raises(VideoError, match="not found"):
+        next(read_frames(info))
+
+
+def test_zeroed_middle_decodes_a_prefix_then_stops_quietly(bad: dict[str, Path]) -> None:
+    info = probe(bad["zeroed"])  # header intact: the container still says 91 frames
+    assert info.frames == 91
+    assert (info.width, info.height) == (640, 480)
+    indices = [i for i, _, _ in read_frames(info)]
+    assert 0 < len(indices) < 91
+    assert indices == list(range(len(indices)))
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    p = tmp_path / "locked.mp4"
+    p.write_bytes(CLIP.read_bytes())
+    p.chmod(0)
+    try:
+        with pytest.raises(VideoError, match="permission denied"):
+            probe(p)
+    finally:
+        p.chmod(0o644)
+
+
+# ------------------------------------------------------------------------------------------- shared clips
+
+
+def test_probe_matches_labels_of_shared_clips() -> None:
+    """fps from probe and the decoded frame count match labels.json (whose frames are in decode order)."""
+    folder = shared_clips()
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    assert labels["clips"], "labels.json lists no clips"
+    for clip in labels["clips"]:
+        info = probe(folder / clip["file"])
+        assert info.fps == pytest.approx(clip["fps"], abs=0.01), clip["file"]
+        assert abs(info.frames - clip["frames"]) <= max(2, 0.02 * clip["frames"]), clip["file"]
+        if info.frames != clip["frames"]:  # the container's count is an estimate: decoding tells the truth
+            assert sum(1 for _ in read_frames(info)) == clip["frames"], clip["file"]
