@@ -54,3 +54,20 @@ def test_one_euro_passes_gaps_and_restarts():
     assert np.isnan(f(0.033, np.array([np.nan]))[0])
     # after a long gap the first value is taken as is, not blended with the stale state
     assert f(1.0, np.array([5.0]))[0] == 5.0
+
+
+def test_zero_phase_gap_in_one_channel_leaves_the_others_whole():
+    x = np.tile(np.linspace(0, 1, 60)[:, None], (1, 3))
+    x[20:30, 1] = np.nan
+    y = zero_phase(x, 30.0)
+    assert np.isnan(y[20:30, 1]).all()
+    assert np.isfinite(y[:, [0, 2]]).all()
+    np.testing.assert_allclose(y[5:15, 0], x[5:15, 0], atol=1e-9)  # a straight line stays straight
+
+
+def test_one_euro_channels_are_independent():
+    f = OneEuro(max_gap_s=0.2)
+    f(0.0, np.array([1.0, 2.0]))
+    out = f(0.033, np.array([np.nan, 2.0]))
+    assert np.isnan(out[0]) and out[1] == 2.0
+    assert f(0.066, np.array([1.0, 2.0]))[0] == 1.0  # short gap: channel 0 continues from its state

@@ -139,3 +139,29 @@ def test_twist_from_world_landmarks():
     f = compute_features(lm, (480, 480), Side.RIGHT, world=w)
     assert f["twist"][0] == pytest.approx(0.0, abs=1e-9)
     assert f["twist"][1] == pytest.approx(math.degrees(0.5))
+
+
+def test_low_visibility_landmarks_become_gaps():
+    from formcheck.landmarks import drop_unseen
+
+    lm = _pose(STANDING_RIGHT, Side.RIGHT)
+    lm[sided("knee", Side.RIGHT), 3] = 0.1  # the near knee barely seen
+    clean = drop_unseen(lm[None])
+    assert np.isnan(clean[0, sided("knee", Side.RIGHT), :3]).all()
+    assert clean[0, sided("knee", Side.RIGHT), 3] == pytest.approx(0.1)  # visibility kept
+    f = compute_features(clean, (480, 480), Side.RIGHT)
+    assert np.isnan(f["knee_angle"][0])  # no garbage angle from an unseen joint
+    assert np.isfinite(f["trunk_incline"][0])
+    assert f["in_frame"][0] < 1.0
+
+
+def test_facing_and_head_direction():
+    from formcheck.landmarks import facing, head_towards
+
+    standing_right = _pose(STANDING_RIGHT, Side.RIGHT)
+    assert facing(camera_side(standing_right[None])) == "right"
+    mirrored = _pose({k: (1.0 - x, y) for k, (x, y) in STANDING_RIGHT.items()}, Side.LEFT)
+    assert facing(camera_side(mirrored[None])) == "left"
+    lying = _pose({k: (y, 0.8) for k, (x, y) in STANDING_RIGHT.items()}, Side.RIGHT)  # head at the left
+    assert head_towards(lying[None]) == "left"
+    assert head_towards(np.full((2, 33, 4), np.nan)) is None

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import Engine, EngineState, RepRecord
-from formcheck.landmarks import Side
+from formcheck.landmarks import Side, facing, head_towards
 from formcheck.messages import message
 from formcheck.pipeline import PoseTrace, run_engine, trace_features
 from formcheck.templates import Template
@@ -211,6 +211,8 @@ class Analysis:
             "duration_s": round(tr.frames / tr.fps, 3),
             "person_found": frames_with_pose > 0,
             "camera_side": self.side.name.lower(),
+            "facing": facing(self.side),
+            "head_towards": head_towards(tr.landmarks),
             "reps": len(self.reps),
             "rep_details": [_rep_json(r, self.template) for r in self.reps],
             "in_progress": self.engine.in_progress(),

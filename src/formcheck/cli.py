@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `formcheck analyze ... --json | head`: the reader left, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (UserError, TemplateError) as e:
         print(f"formcheck: error: {e}", file=sys.stderr)
         return EXIT_INPUT

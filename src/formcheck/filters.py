@@ -19,37 +19,49 @@ def nan_runs(valid: np.ndarray) -> list[tuple[int, int]]:
 
 
 def zero_phase(x: np.ndarray, fps: float, sigma_s: float = 0.05) -> np.ndarray:
-    """Zero-phase Gaussian smoothing along axis 0, run by run between NaN gaps.
+    """Zero-phase Gaussian smoothing along axis 0, each channel run by run between its NaN gaps.
 
     Args:
-        x: ``(T, ...)`` samples; a frame is a gap when any of its values is NaN.
+        x: ``(T, ...)`` samples; NaN marks a gap in that channel.
         fps: frames per second.
-        sigma_s: Gaussian standard deviation in seconds (0.05 s keeps movements of ~3 Hz and faster
-            jitter out).
+        sigma_s: Gaussian standard deviation in seconds (0.05 s keeps movements of ~3 Hz and takes out
+            frame-to-frame jitter).
 
     Returns:
         Smoothed array of the same shape; gaps stay NaN. Edges are handled by reflection.
     """
     a = np.asarray(x, dtype=np.float64)
-    out = np.full_like(a, np.nan)
     flat = a.reshape(a.shape[0], -1)
-    valid = np.all(np.isfinite(flat), axis=1)
+    out = np.full_like(flat, np.nan)
     sigma = max(sigma_s * fps, 1e-6)
     half = math.ceil(3 * sigma)
     k = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
     k /= k.sum()
-    of = out.reshape(a.shape[0], -1)
-    for s, e in nan_runs(valid):
-        seg = flat[s:e]
-        if e - s < 3 or half == 0:
-            of[s:e] = seg
-            continue
-        pad = min(half, e - s - 1)
-        padded = np.concatenate([seg[pad:0:-1], seg, seg[-2 : -pad - 2 : -1]], axis=0)
-        kk = k if pad == half else k[half - pad : half + pad + 1] / k[half - pad : half + pad + 1].sum()
-        sm = np.apply_along_axis(lambda c, kk=kk: np.convolve(c, kk, mode="valid"), 0, padded)
-        of[s:e] = sm
-    return out
+    finite = np.isfinite(flat)
+    full_rows = np.all(finite, axis=1)
+    # most frames have every channel or none: smooth those runs for all channels at once
+    for s, e in nan_runs(full_rows):
+        out[s:e] = _smooth_run(flat[s:e], k, half)
+    partial = finite & ~full_rows[:, None]
+    for c in np.flatnonzero(partial.any(axis=0)):
+        col_valid = finite[:, c]
+        for s, e in nan_runs(col_valid):
+            if not full_rows[s:e].all():
+                out[s:e, c] = _smooth_run(flat[s:e, c : c + 1], k, half)[:, 0]
+    return out.reshape(a.shape)
+
+
+def _smooth_run(seg: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:
+    """Gaussian-smooth a ``(n, C)`` run with reflected edges."""
+    n = seg.shape[0]
+    if n < 3 or half == 0:
+        return seg.copy()
+    pad = min(half, n - 1)
+    kk = k if pad == half else k[half - pad : half + pad + 1] / k[half - pad : half + pad + 1].sum()
+    padded = np.concatenate([seg[pad:0:-1], seg, seg[-2 : -pad - 2 : -1]], axis=0)
+    # sliding window dot product, vectorised over channels
+    windows = np.lib.stride_tricks.sliding_window_view(padded, kk.size, axis=0)
+    return windows @ kk
 
 
 class OneEuro:
@@ -74,6 +86,7 @@ class OneEuro:
         self._x: np.ndarray | None = None
         self._dx: np.ndarray | None = None
         self._t: float | None = None
+        self._seen: np.ndarray | None = None
 
     @staticmethod
     def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -82,23 +95,27 @@ class OneEuro:
 
     def reset(self) -> None:
         """Forget the past."""
-        self._x = self._dx = self._t = None
+        self._x = self._dx = self._seen = None
+        self._t = None
 
     def __call__(self, t_s: float, x: np.ndarray) -> np.ndarray:
         """Filter one sample taken at ``t_s`` seconds; NaN channels pass through as NaN."""
         x = np.asarray(x, dtype=np.float64)
-        if not np.all(np.isfinite(x)):
-            if self._t is not None and t_s - self._t > self.max_gap_s:
-                self.reset()
-            return x.copy()
-        if self._x is None or self._t is None or t_s - self._t > self.max_gap_s or t_s <= self._t:
-            self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
-            return x.copy()
+        ok = np.isfinite(x)
+        if self._x is None or self._t is None or self._seen is None or t_s <= self._t:
+            self._x, self._dx = np.where(ok, x, np.nan), np.zeros_like(x)
+            self._seen = np.where(ok, t_s, -np.inf)
+            self._t = t_s
+            return np.where(ok, x, np.nan)
         dt = t_s - self._t
-        dx = (x - self._x) / dt
-        assert self._dx is not None
-        self._dx = self._dx + self._alpha(self.d_cutoff, dt) * (dx - self._dx)
-        cutoff = self.min_cutoff + self.beta * np.abs(self._dx)
-        self._x = self._x + self._alpha(cutoff, dt) * (x - self._x)
         self._t = t_s
-        return self._x.copy()
+        stale = ok & (t_s - self._seen > self.max_gap_s)  # first value after a gap: take it as is
+        fresh = ok & ~stale
+        dx = np.where(fresh, (x - self._x) / np.maximum(t_s - self._seen, 1e-6), 0.0)
+        dx_hat = self._dx + self._alpha(self.d_cutoff, dt) * (dx - self._dx)
+        cutoff = self.min_cutoff + self.beta * np.abs(dx_hat)
+        x_hat = self._x + self._alpha(cutoff, dt) * (x - self._x)
+        self._x = np.where(fresh, x_hat, np.where(stale, x, self._x))
+        self._dx = np.where(fresh, dx_hat, np.where(stale, 0.0, self._dx))
+        self._seen = np.where(ok, t_s, self._seen)
+        return np.where(ok, self._x, np.nan)

@@ -173,8 +173,8 @@ def _quality(lm: np.ndarray, px: np.ndarray, size: tuple[int, int]) -> dict[str,
     body = list(BODY)
     vis = lm[:, body, 3]
     xy = lm[:, body, :2]
-    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=-1).astype(np.float64)
-    inside[np.isnan(xy[..., 0])] = np.nan
+    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=-1).astype(np.float64)  # unseen counts as outside
+    inside[np.isnan(vis)] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         sh_w = np.linalg.norm(px[:, Lm.LEFT_SHOULDER] - px[:, Lm.RIGHT_SHOULDER], axis=-1)

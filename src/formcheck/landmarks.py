@@ -121,6 +121,21 @@ BODY: tuple[Lm, ...] = (
     Lm.RIGHT_ANKLE,
 )
 
+#: Landmarks seen with less visibility than this are treated as not seen (gaps, not garbage).
+MIN_VISIBILITY = 0.3
+
+
+def drop_unseen(landmarks: np.ndarray, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """A copy of ``(..., 33, 4)`` landmarks with x, y, z set to NaN where visibility is too low.
+
+    The visibility column is kept, so the set-up checks still see how much of the body is visible.
+    """
+    out = np.array(landmarks, dtype=np.float64, copy=True)
+    low = ~(out[..., 3] >= min_visibility)
+    out[..., :3][low] = np.nan
+    return out
+
+
 _SIDE_SCORE_JOINTS = ("shoulder", "hip", "knee", "ankle", "elbow", "wrist")
 
 
@@ -158,3 +173,30 @@ def camera_side(landmarks: np.ndarray) -> Side:
     if s.size == 0:
         return Side.LEFT
     return Side.RIGHT if float(np.median(s)) > 0 else Side.LEFT
+
+
+def facing(side: Side) -> str:
+    """Which way (``"left"`` / ``"right"`` in the picture) a person seen side-on faces when upright.
+
+    With the right side towards the camera the person faces the picture's right (and the left side faces
+    the camera when they face its left); lying down, the same rule gives the side their front would face
+    if they stood up.
+    """
+    return "right" if side == Side.RIGHT else "left"
+
+
+def head_towards(landmarks: np.ndarray) -> str | None:
+    """Which side of the picture the head is on relative to the hips (``"left"``/``"right"``), over a clip.
+
+    Useful for lying and all-fours exercises. None without a pose.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim == 2:
+        lm = lm[None]
+    dx = (lm[:, Lm.LEFT_SHOULDER, 0] + lm[:, Lm.RIGHT_SHOULDER, 0]) - (
+        lm[:, Lm.LEFT_HIP, 0] + lm[:, Lm.RIGHT_HIP, 0]
+    )
+    dx = dx[np.isfinite(dx)]
+    if dx.size == 0:
+        return None
+    return "right" if float(np.median(dx)) > 0 else "left"

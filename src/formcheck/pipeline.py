@@ -15,11 +15,8 @@ import numpy as np
 from formcheck.engine import Engine, EngineState
 from formcheck.filters import OneEuro, zero_phase
 from formcheck.geometry import compute_features
-from formcheck.landmarks import Side, camera_side, side_scores
+from formcheck.landmarks import Side, camera_side, drop_unseen, side_scores
 from formcheck.templates import Template
-
-#: Landmarks with visibility below this are treated as not seen (NaN) before smoothing.
-MIN_LANDMARK_VISIBILITY = 0.0
 
 
 @dataclass
@@ -90,7 +87,7 @@ def trace_features(trace: PoseTrace, smooth_s: float = 0.05) -> tuple[Side, dict
         The side facing the camera and ``{feature: (T,)}`` including ``brightness`` and ``n_people``.
     """
     side = camera_side(trace.landmarks)
-    lm = trace.landmarks.astype(np.float64)
+    lm = drop_unseen(trace.landmarks)
     if smooth_s > 0:
         xyz = zero_phase(lm[..., :3].reshape(trace.frames, -1), trace.fps, smooth_s)
         lm = np.concatenate([xyz.reshape(trace.frames, -1, 3), lm[..., 3:]], axis=-1)
@@ -182,7 +179,7 @@ class LivePipeline:
                 self._side = Side.RIGHT
             elif self._side_vote < -0.1:
                 self._side = Side.LEFT
-        xyz = self._filter(t_s, lm[:, :3].reshape(-1)).reshape(-1, 3)
+        xyz = self._filter(t_s, drop_unseen(lm)[:, :3].reshape(-1)).reshape(-1, 3)
         sm = np.concatenate([xyz, lm[:, 3:]], axis=1)
         w = self._world_filter(t_s, np.asarray(world, dtype=np.float64)[:, :3].reshape(-1)).reshape(-1, 3)
         w = np.concatenate([w, np.asarray(world, dtype=np.float64)[:, 3:]], axis=1)
