@@ -20,7 +20,7 @@ import numpy as np
 from formcheck.engine import Engine, EngineState, RepRecord
 from formcheck.landmarks import Side, facing, head_towards
 from formcheck.messages import message
-from formcheck.pipeline import PoseTrace, run_engine, trace_features
+from formcheck.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
 from formcheck.templates import Template
 from formcheck.video import VideoInfo, probe, read_frames
 
@@ -135,19 +135,29 @@ def extract_trace(
             for i in range(1, workers)
         ]
 
+        reported = [0]
+
+        def report(n: int) -> None:
+            reported[0] += n
+            if progress is not None:
+                progress(n)
+
         def local_progress(n: int) -> None:
             if progress is not None:
                 progress(n)
-            _drain(queue, progress)
+            _drain(queue, report)
 
         with ctx.Pool(workers - 1, initializer=_init_worker, initargs=(queue,)) as pool:
             result = pool.map_async(_worker, jobs)
             first = _pose_part(str(info.path), bounds[0], bounds[1], model, with_mask, local_progress)
             while not result.ready():
                 result.wait(0.1)
-                _drain(queue, progress)
+                _drain(queue, report)
             parts = [first, *result.get()]
-            _drain(queue, progress)
+            done = sum(len(p["landmarks"]) for p in parts[1:])
+            while reported[0] < done:  # the workers' last counts may still be in the pipe
+                if not _drain(queue, report, timeout=1.0):
+                    break
         for i, part in enumerate(parts[:-1]):
             if len(part["landmarks"]) < bounds[i + 1] - bounds[i]:
                 parts = parts[: i + 1]
@@ -164,14 +174,17 @@ def extract_trace(
     )
 
 
-def _drain(queue: Any, progress: ProgressFn | None) -> None:
+def _drain(queue: Any, progress: ProgressFn | None, timeout: float = 0.0) -> bool:
+    """Pass queued frame counts to ``progress``; waits up to ``timeout`` s for the first. True if any."""
     import queue as queue_mod
 
+    got = False
     while True:
         try:
-            n = queue.get_nowait()
+            n = queue.get(timeout=timeout) if timeout > 0 and not got else queue.get_nowait()
         except (queue_mod.Empty, EOFError, OSError):
-            return
+            return got
+        got = True
         if progress is not None:
             progress(n)
 
@@ -183,6 +196,7 @@ class Analysis:
     template: Template
     lang: str
     trace: PoseTrace
+    landmarks: np.ndarray
     side: Side
     features: dict[str, np.ndarray]
     engine: Engine
@@ -252,12 +266,14 @@ def analyze_trace(
     trace: PoseTrace, template: Template, lang: str = "en", *, source: str = "", model: str = ""
 ) -> Analysis:
     """Smooth, compute features and run the engine over a pose trace (no model needed)."""
-    side, feats = trace_features(trace)
+    smoothed = smooth_landmarks(trace)
+    side, feats = trace_features(trace, landmarks=smoothed)
     engine, states = run_engine(template, trace.times, feats, require_setup=False)
     return Analysis(
         template=template,
         lang=lang,
         trace=trace,
+        landmarks=smoothed,
         side=side,
         features=feats,
         engine=engine,
@@ -311,7 +327,7 @@ def write_annotated(
             if i >= analysis.trace.frames:
                 break
             feats = {k: float(analysis.features[k][i]) for k in names}
-            lm = analysis.trace.landmarks[i]
+            lm = analysis.landmarks[i]
             draw_overlay(bgr, lm, analysis.states[i], analysis.template, analysis.lang, feats, analysis.side)
             writer.write(bgr)
             n += 1

@@ -80,17 +80,31 @@ class PoseTrace:
             )
 
 
-def trace_features(trace: PoseTrace, smooth_s: float = 0.05) -> tuple[Side, dict[str, np.ndarray]]:
+def smooth_landmarks(trace: PoseTrace, smooth_s: float = 0.05) -> np.ndarray:
+    """``(T, 33, 4)`` landmarks with unseen points as gaps and x, y, z zero-phase smoothed (offline)."""
+    lm = drop_unseen(trace.landmarks)
+    if smooth_s <= 0:
+        return lm
+    xyz = zero_phase(lm[..., :3].reshape(trace.frames, -1), trace.fps, smooth_s)
+    return np.concatenate([xyz.reshape(trace.frames, -1, 3), lm[..., 3:]], axis=-1)
+
+
+def trace_features(
+    trace: PoseTrace, smooth_s: float = 0.05, landmarks: np.ndarray | None = None
+) -> tuple[Side, dict[str, np.ndarray]]:
     """Offline features of a whole trace: zero-phase smoothing, whole-clip side vote, vectorised features.
+
+    Args:
+        trace: the pose trace.
+        smooth_s: Gaussian smoothing width in seconds (0 = none).
+        landmarks: already smoothed landmarks from :func:`smooth_landmarks` (computed when None).
 
     Returns:
         The side facing the camera and ``{feature: (T,)}`` including ``brightness`` and ``n_people``.
     """
     side = camera_side(trace.landmarks)
-    lm = drop_unseen(trace.landmarks)
+    lm = smooth_landmarks(trace, smooth_s) if landmarks is None else landmarks
     if smooth_s > 0:
-        xyz = zero_phase(lm[..., :3].reshape(trace.frames, -1), trace.fps, smooth_s)
-        lm = np.concatenate([xyz.reshape(trace.frames, -1, 3), lm[..., 3:]], axis=-1)
         world = zero_phase(trace.world.reshape(trace.frames, -1), trace.fps, smooth_s).reshape(
             trace.world.shape
         )
