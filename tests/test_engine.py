@@ -209,3 +209,14 @@ def test_reba_scores():
     assert reba_scores(15.0, 40.0) == {"trunk": 2, "legs": 2}
     assert reba_scores(45.0, 90.0) == {"trunk": 3, "legs": 3}
     assert reba_scores(80.0, 10.0) == {"trunk": 4, "legs": 1}
+
+
+def test_bridge_with_feet_far_away_rests_by_pelvis_height():
+    # feet far from the buttocks: the hip angle rests at 155 (above the 150 band), the pelvis is on the mat
+    hip = bridge_trace(3) + 30.0 * (bridge_trace(3) < 126)  # 125 at rest -> 155
+    hip = np.clip(hip, 0, 185)
+    pelvis = np.where(hip > 160, 0.35, 0.11)
+    eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis}, LYING)
+    assert len(eng.reps) == 3
+    eng2, _ = run("bridge", {"hip_angle": hip, "pelvis_height": np.full(hip.size, 0.3)}, LYING)
+    assert len(eng2.reps) == 0  # neither the angle nor the pelvis says "on the mat"

@@ -192,7 +192,6 @@ class Engine:
         self._issues: list[str] = []
         self._raw_issues: set[str] = set()
         self._last_in: dict[str, float] = {}
-        self._phase_features = sorted({p.band.feature for p in template.phases})
         self._tracked = sorted(template.features)
         self.frames = 0
         self.frames_with_pose = 0
@@ -291,7 +290,7 @@ class Engine:
 
     def _phase_of(self, feats: Mapping[str, float]) -> str | None:
         for p in self.t.phases:
-            if _in(p.band, feats):
+            if any(_in(b, feats) for b in p.bands):
                 return p.name
         return None
 

@@ -54,11 +54,22 @@ class Band:
 
 @dataclass(frozen=True)
 class Phase:
-    """A named posture: the value of one feature inside a band."""
+    """A named posture: the value of one feature inside a band, or of any of the ``alternatives``.
+
+    ``band`` is the primary band (its feature is the one whose extreme marks a rep's turning point);
+    ``alternatives`` (``[[phases.or]]`` in TOML) let a phase be recognised by another feature as well, e.g.
+    "pelvis on the mat" by a low pelvis whatever the hip angle.
+    """
 
     name: str
     band: Band
     label: Text
+    alternatives: tuple[Band, ...] = ()
+
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        """The primary band and its alternatives."""
+        return (self.band, *self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,7 @@ class Template:
     @property
     def features(self) -> frozenset[str]:
         """Every feature the template reads."""
-        names = {p.band.feature for p in self.phases} | {b.feature for b in self.position.require}
+        names = {b.feature for p in self.phases for b in p.bands} | {b.feature for b in self.position.require}
         names |= {f.feature for f in self.faults} | set(self.display)
         if self.hold:
             names |= {b.feature for b in self.hold.require}
@@ -356,7 +367,12 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
 
     phases: list[Phase] = []
     for x in r.subs("phases"):
-        ph = Phase(name=x.str("name"), band=_band_inline(x), label=x.text("label"))
+        ph = Phase(
+            name=x.str("name"),
+            band=_band_inline(x),
+            label=x.text("label"),
+            alternatives=_bands(x, "or", required=False),
+        )
         x.done()
         if any(p.name == ph.name for p in phases):
             x.fail(x.key("name"), f"phase '{ph.name}' is defined twice")
@@ -510,12 +526,14 @@ def _phase_ref(r: _Reader, key: str, names: tuple[str, ...]) -> str:
 def _check_gaps(r: _Reader, phases: list[Phase]) -> None:
     for i, a in enumerate(phases):
         for b in phases[i + 1 :]:
-            if a.band.feature == b.band.feature and a.band.min <= b.band.max and b.band.min <= a.band.max:
-                r.fail(
-                    "phases",
-                    f"phases '{a.name}' and '{b.name}' overlap on {a.band.feature}: "
-                    "expected a gap between their bands (hysteresis)",
-                )
+            for ba in a.bands:
+                for bb in b.bands:
+                    if ba.feature == bb.feature and ba.min <= bb.max and bb.min <= ba.max:
+                        r.fail(
+                            "phases",
+                            f"phases '{a.name}' and '{b.name}' overlap on {ba.feature}: "
+                            "expected a gap between their bands (hysteresis)",
+                        )
 
 
 # --------------------------------------------------------------------------------------------- loading
