@@ -213,9 +213,8 @@ def test_reba_scores():
 
 def test_bridge_with_feet_far_away_rests_by_pelvis_height():
     # feet far from the buttocks: the hip angle rests at 155 (above the 150 band), the pelvis is on the mat
-    hip = bridge_trace(3) + 30.0 * (bridge_trace(3) < 126)  # 125 at rest -> 155
-    hip = np.clip(hip, 0, 185)
-    pelvis = np.where(hip > 160, 0.35, 0.11)
+    hip = 155.0 + (bridge_trace(3) - 125.0) * (25.0 / 55.0)  # rests at 155, tops at 180
+    pelvis = 0.11 + (hip - 155.0) / 25.0 * 0.24  # 0.11 on the mat, 0.35 at the top
     eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis}, LYING)
     assert len(eng.reps) == 3
     eng2, _ = run("bridge", {"hip_angle": hip, "pelvis_height": np.full(hip.size, 0.3)}, LYING)
