@@ -96,3 +96,17 @@ def test_every_template_key_is_used_somewhere():
     # guards against a template field that the loader silently accepts but nothing reads
     data = tomllib.loads((builtin_dir() / "lifting.toml").read_text(encoding="utf-8"))
     assert "technique" in data and load_template("lifting").technique is not None
+
+
+def test_alternative_bands_are_checked_for_gaps_too(tmp_path):
+    path = _broken(
+        tmp_path,
+        lambda s: s.replace(
+            'name = "top"\nfeature = "hip_angle"\nmin = 165.0\nmax = 230.0\n',
+            'name = "top"\nfeature = "hip_angle"\nmin = 165.0\nmax = 230.0\n'
+            '[[phases.or]]\nfeature = "pelvis_height"\nmin = 0.1\nmax = 2.0\n',
+        ),
+    )
+    with pytest.raises(TemplateError, match=r"overlap on pelvis_height"):
+        load_template_file(path)
+    assert load_template("bridge").phase("rest").alternatives[0].feature == "pelvis_height"
