@@ -268,6 +268,7 @@ def _update(**kw: object) -> LiveUpdate:
     base: dict[str, object] = dict(
         seq=1, session_id="s", t_s=1.0, wall=0.0, exercise="bridge", reps=2, counting=True, phase="top",
         hold_s=3.2, hold_target_s=5.0, issues=(), cue=None, new_cue=None, new_rep=None, feats={}, fps=27.0,
+        input_fps=30.0,
         dropped=3, model="lite", latency_ms=40.0,
     )  # fmt: skip
     base.update(kw)
@@ -293,7 +294,7 @@ def test_board_escapes_text() -> None:
 
 def test_gauge_and_speech_html() -> None:
     g = ui.gauge_html("Knee", 72.4, ui.KNEE_ZONES, "g1")
-    assert 'data-value="72°"' in g and "<svg" in g
+    assert 'data-value="72°"' in g and 'class="fc-mark" style="left:48.3%"' in g
     assert 'data-value="–"' in ui.gauge_html("Knee", math.nan, ui.KNEE_ZONES, "g2")
     s = ui.speech_html([("a", "Drie", "nl"), ("b", "Hold", "en")], muted=False, no_voice="No voice")
     assert '"nl-NL"' in s and '"en-US"' in s and "localService" in s and "const muted = false" in s

@@ -62,15 +62,15 @@ MESSAGES: dict[str, Text] = {
     "exercise": Text(nl="Oefening", en="Exercise"),
     "model_setting": Text(nl="Rekenmodel", en="Pose model"),
     "model_auto": Text(nl="automatisch", en="automatic"),
-    "model_in_use": Text(nl="Model: {model}", en="Model: {model}"),
     "model_fell_back": Text(
         nl="Deze computer is te traag voor het volledige model; het lichtere model wordt gebruikt.",
         en="This computer is too slow for the full model; the lighter model is used.",
     ),
     "live_stats": Text(
-        nl="{fps:.0f} beelden/s verwerkt · {dropped} overgeslagen · {latency:.0f} ms vertraging · "
+        nl="{fps:.0f} van {input_fps:.0f} beelden/s verwerkt · {dropped} overgeslagen · {latency:.0f} ms "
+        "vertraging · model {model}",
+        en="{fps:.0f} of {input_fps:.0f} frames/s processed · {dropped} skipped · {latency:.0f} ms delay · "
         "model {model}",
-        en="{fps:.0f} frames/s processed · {dropped} skipped · {latency:.0f} ms delay · model {model}",
     ),
     "privacy": Text(
         nl="Privé: het camerabeeld blijft op deze computer, er gaat niets het internet op en er wordt niets "

@@ -15,8 +15,9 @@ import json
 import math
 import os
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -154,13 +155,13 @@ class SessionStore:
             raise StoreError(f"cannot create the data folder {self.folder}: {e.strerror or e}") from None
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a history file")
+        con = None
         try:
             con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
             con.execute("PRAGMA busy_timeout = 10000")
-            if not self._ready:
-                con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = FULL")
             if not self._ready:
+                _retry_busy(lambda: con.execute("PRAGMA journal_mode = WAL"))
                 with _tx(con):
                     for stmt in _SCHEMA.split(";"):
                         if stmt.strip():
@@ -168,6 +169,8 @@ class SessionStore:
                     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self._ready = True
         except sqlite3.DatabaseError as e:
+            if con is not None:
+                con.close()
             raise StoreError(_db_error(self.path, e)) from None
         return con
 
@@ -252,6 +255,21 @@ def _tx(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def _retry_busy(fn: Callable[[], object], attempts: int = 100, pause_s: float = 0.05) -> None:
+    """Run ``fn``; while SQLite says the file is locked by another connection, wait and try again.
+
+    (Switching to WAL needs a moment alone with the file, and SQLite's busy timeout does not cover it.)
+    """
+    for i in range(attempts):
+        try:
+            fn()
+            return
+        except sqlite3.OperationalError as e:
+            if ("locked" not in str(e) and "busy" not in str(e)) or i == attempts - 1:
+                raise
+            time.sleep(pause_s)
 
 
 def _db_error(path: Path, e: sqlite3.DatabaseError) -> str:

@@ -132,6 +132,7 @@ class LiveUpdate:
         new_rep: the rep finished in this frame, or None.
         feats: display and gauge feature values.
         fps: processed frames per second (recent).
+        input_fps: frames per second arriving from the browser (recent).
         dropped: frames dropped so far (arrived while a frame was being processed).
         model: pose model in use.
         latency_ms: from the frame's arrival to this update.
@@ -154,6 +155,7 @@ class LiveUpdate:
     new_rep: RepRecord | None
     feats: dict[str, float]
     fps: float
+    input_fps: float
     dropped: int
     model: str
     latency_ms: float
@@ -462,6 +464,7 @@ class LiveProcessor:
         self.clock = clock
         self.stats = LiveStats()
         self._rate = RateMeter()
+        self._in_rate = RateMeter(window=60)
         self._overlay = _default_overlay()
         self._back = _default_back()
         self._estimator: PoseEstimator | None = None
@@ -513,7 +516,13 @@ class LiveProcessor:
 
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
         """Process only the newest of the frames that arrived meanwhile (the rest are dropped)."""
+        for f in frames[:-1]:
+            self._tick_input(f)
         return [self.process(frames[-1], dropped=len(frames) - 1)]
+
+    def _tick_input(self, frame: av.VideoFrame) -> None:
+        ft = frame.time
+        self._in_rate.tick(float(ft) if ft is not None and math.isfinite(ft) else self.clock())
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
         """Process one frame (synchronous mode)."""
@@ -549,6 +558,7 @@ class LiveProcessor:
     def process(self, frame: av.VideoFrame, dropped: int = 0) -> av.VideoFrame:
         """Analyse one frame and return it with the overlay; never raises (errors are reported)."""
         wall = self.clock()
+        self._tick_input(frame)
         self.stats.dropped += dropped
         t_s, arrival = self._frame_time(frame, wall)
         bgr = frame.to_ndarray(format="bgr24")
@@ -680,6 +690,7 @@ class LiveProcessor:
                 new_rep=None,
                 feats={},
                 fps=self._rate.fps,
+                input_fps=self._in_rate.fps,
                 dropped=self.stats.dropped,
                 model=self.model,
                 latency_ms=latency,
@@ -703,6 +714,7 @@ class LiveProcessor:
                 new_rep=state.new_rep,
                 feats={n: float(feats.get(n, math.nan)) for n in self._names},
                 fps=self._rate.fps,
+                input_fps=self._in_rate.fps,
                 dropped=self.stats.dropped,
                 model=self.model,
                 latency_ms=latency,

@@ -114,7 +114,7 @@ def _setup_picture(name: str, lang: str) -> Any:
 
 def main() -> None:
     """Render the whole page (called by ``app.py`` on every run)."""
-    st.set_page_config(page_title="formcheck", page_icon="🧍", layout="wide")
+    st.set_page_config(page_title="formcheck", layout="wide")
     st.html(ui.CSS)
     lang = _sidebar()
     st.title(t("app_title", lang))
@@ -346,11 +346,20 @@ def readout(u: LiveUpdate | None, template: Template, lang: str, note: str | Non
             )
         else:
             hold_left, hold_sub = target, f"{target:g} s"
-    issues = tuple(message(c, lang) for c in u.issues if c in MESSAGES)
+    cue_code = u.cue[0] if u.cue else None
+    issues = tuple(message(c, lang) for c in u.issues if c in MESSAGES and c != cue_code)
     if u.error:
         issues = (*issues, t(u.error, lang))
     ok_line = note or (t("setup_ok", lang) if u.counting else t("setup_checking", lang))
-    stats = t("live_stats", lang, fps=u.fps, dropped=u.dropped, latency=u.latency_ms, model=u.model)
+    stats = t(
+        "live_stats",
+        lang,
+        fps=u.fps,
+        input_fps=u.input_fps,
+        dropped=u.dropped,
+        latency=u.latency_ms,
+        model=u.model,
+    )
     return ui.Readout(
         reps=u.reps,
         reps_label=t("reps_label", lang),

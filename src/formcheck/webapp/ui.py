@@ -48,6 +48,13 @@ CSS = """
 .fc-gauge { flex: 1 1 0; min-width: 0; background: #0f1b2d; color: #fff; border-radius: 18px;
   padding: 10px 10px; text-align: center; }
 .fc-gauge .fc-label { font-size: 1.05rem; overflow-wrap: anywhere; }
+.fc-scale { position: relative; display: flex; height: 22px; margin: 10px 6px 0; }
+.fc-scale > div { height: 100%; }
+.fc-scale > div:first-child { border-radius: 11px 0 0 11px; }
+.fc-scale > div:nth-last-child(2), .fc-scale > div:last-child:not(.fc-mark) { border-radius: 0 11px 11px 0; }
+.fc-scale .fc-mark { position: absolute; top: -7px; width: 8px; height: 36px; background: #fff;
+  border-radius: 4px; transform: translateX(-50%); box-shadow: 0 0 0 3px #0f1b2d; }
+.fc-ticks { display: flex; justify-content: space-between; font-size: .9rem; opacity: .7; margin: 4px 6px 0; }
 .fc-gauge svg { width: 100%; height: auto; }
 .fc-gauge .fc-gv { font-size: clamp(3rem, 6vw, 5.5rem); font-weight: 800; line-height: 1; }
 .fc-lifts { list-style: none; padding: 0; margin: 10px 0 0; }
@@ -154,38 +161,27 @@ KNEE_ZONES: tuple[Zone, ...] = (Zone(0, 30, "#dc2626"), Zone(30, 60, "#f59e0b"),
 TRUNK_ZONES: tuple[Zone, ...] = (Zone(0, 20, "#16a34a"), Zone(20, 60, "#f59e0b"), Zone(60, 100, "#dc2626"))
 
 
-def _arc_point(frac: float, r: float, cx: float = 100.0, cy: float = 100.0) -> tuple[float, float]:
-    a = math.pi * (1.0 - frac)
-    return cx + r * math.cos(a), cy - r * math.sin(a)
-
-
 def gauge_html(label: str, value: float | None, zones: Sequence[Zone], gauge_id: str) -> str:
-    """A large semicircular gauge (SVG) with coloured zones, a needle and the value in degrees."""
+    """A large gauge: the value in degrees over a coloured scale with a marker (plain HTML and CSS).
+
+    (``st.html`` sanitises SVG away, so the scale is a row of coloured segments.)
+    """
     lo, hi = zones[0].lo, zones[-1].hi
-    arcs = []
-    for z in zones:
-        a0, a1 = (z.lo - lo) / (hi - lo), (z.hi - lo) / (hi - lo)
-        x0, y0 = _arc_point(a0, 80)
-        x1, y1 = _arc_point(a1, 80)
-        arcs.append(
-            f'<path d="M {x0:.1f} {y0:.1f} A 80 80 0 0 1 {x1:.1f} {y1:.1f}" stroke="{z.color}" '
-            'stroke-width="22" fill="none"/>'
-        )
+    segs = "".join(
+        f'<div style="width:{(z.hi - z.lo) / (hi - lo) * 100:.1f}%;background:{z.color}"></div>'
+        for z in zones
+    )
     ok = value is not None and math.isfinite(value)
-    needle = ""
+    mark = ""
     if ok:
         f = min(1.0, max(0.0, (float(value) - lo) / (hi - lo)))  # type: ignore[arg-type]
-        nx, ny = _arc_point(f, 86)
-        needle = (
-            f'<line x1="100" y1="100" x2="{nx:.1f}" y2="{ny:.1f}" stroke="#fff" stroke-width="6" '
-            'stroke-linecap="round"/><circle cx="100" cy="100" r="9" fill="#fff"/>'
-        )
+        mark = f'<div class="fc-mark" style="left:{f * 100:.1f}%"></div>'
     text = f"{float(value):.0f}°" if ok else "–"  # type: ignore[arg-type]
     return (
         f'<div class="fc-gauge" id="{esc(gauge_id)}" data-value="{esc(text)}">'
-        f'<div class="fc-label">{esc(label)}</div>'
-        f'<svg viewBox="0 0 200 108" role="img" aria-label="{esc(label)} {esc(text)}">{"".join(arcs)}'
-        f'{needle}</svg><div class="fc-gv">{esc(text)}</div></div>'
+        f'<div class="fc-label">{esc(label)}</div><div class="fc-gv">{esc(text)}</div>'
+        f'<div class="fc-scale">{segs}{mark}</div>'
+        f'<div class="fc-ticks"><span>{lo:g}°</span><span>{hi:g}°</span></div></div>'
     )
 
 
