@@ -28,6 +28,8 @@ test: $(STAMP) /usr/bin/chromium
 
 bench: $(STAMP)
 	$(PY) bench/bench_analyze.py
+	$(PY) bench/bench_live.py --model auto
+	$(PY) bench/bench_live.py --model full
 
 models: $(STAMP)
 	$(PY) scripts/build_models.py --check ../shared/models/SHA256SUMS

@@ -6,9 +6,12 @@ worker processes (one landmarker each, VIDEO mode), which uses both cores of a s
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing as mp
 import os
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,7 +315,11 @@ def analyze_video(
 def write_annotated(
     analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]
 ) -> int:
-    """Write an MP4 with the overlay drawn on every frame; returns the number of frames written."""
+    """Write an MP4 with the overlay drawn on every frame; returns the number of frames written.
+
+    Decoding, drawing and encoding overlap in three threads (OpenCV releases the GIL while it decodes and
+    encodes), which keeps both cores busy.
+    """
     from formcheck.render import draw_overlay
 
     info = probe(video)
@@ -321,16 +328,52 @@ def write_annotated(
     if not writer.isOpened():
         raise OSError(f"cannot write video {out_path}")
     names = list(analysis.features)
-    n = 0
+    cols = np.stack([analysis.features[k] for k in names], axis=1)
+    n_frames = analysis.trace.frames
+    decoded: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue(maxsize=8)
+    drawn: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def decode() -> None:
+        try:
+            for i, _t, bgr in read_frames(info, 0, n_frames):
+                if stop.is_set():
+                    return
+                decoded.put((i, bgr))
+        finally:
+            decoded.put(None)
+
+    written = [0]
+
+    def encode() -> None:
+        while (frame := drawn.get()) is not None:
+            writer.write(frame)
+            written[0] += 1
+
+    threads = [threading.Thread(target=decode, daemon=True), threading.Thread(target=encode, daemon=True)]
+    for t in threads:
+        t.start()
     try:
-        for i, _t, bgr in read_frames(info):
-            if i >= analysis.trace.frames:
-                break
-            feats = {k: float(analysis.features[k][i]) for k in names}
-            lm = analysis.landmarks[i]
-            draw_overlay(bgr, lm, analysis.states[i], analysis.template, analysis.lang, feats, analysis.side)
-            writer.write(bgr)
-            n += 1
+        while (item := decoded.get()) is not None:
+            i, bgr = item
+            feats = dict(zip(names, cols[i].tolist(), strict=True))
+            draw_overlay(
+                bgr,
+                analysis.landmarks[i],
+                analysis.states[i],
+                analysis.template,
+                analysis.lang,
+                feats,
+                analysis.side,
+            )
+            drawn.put(bgr)
     finally:
+        stop.set()
+        while threads[0].is_alive():  # unblock the decoder if we stopped early
+            with contextlib.suppress(queue.Empty):
+                decoded.get_nowait()
+            threads[0].join(0.05)
+        drawn.put(None)
+        threads[1].join()
         writer.release()
-    return n
+    return written[0]
