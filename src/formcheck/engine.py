@@ -118,7 +118,8 @@ class _Rep:
     tempo_s: dict[str, float] = field(default_factory=dict)
 
 
-_ISSUE_ORDER = (
+#: Set-up problem codes (see :mod:`formcheck.messages`), most important first.
+SETUP_ISSUES: tuple[str, ...] = (
     "no_person",
     "multiple_people",
     "too_dark",
@@ -149,7 +150,7 @@ def setup_issues(feats: Mapping[str, float], view: str) -> list[str]:
         out.append("come_closer")
     if view == "side" and v("side_view") > MAX_SIDE_VIEW:
         out.append("turn_sideways")
-    return sorted(out, key=_ISSUE_ORDER.index)
+    return sorted(out, key=SETUP_ISSUES.index)
 
 
 def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int]:
@@ -271,7 +272,7 @@ class Engine:
     def _update_issues(self, t_s: float, feats: Mapping[str, float]) -> None:
         now = set(setup_issues(feats, self.t.camera.view))
         self._raw_issues = now
-        for code in _ISSUE_ORDER:
+        for code in SETUP_ISSUES:
             if code in now:
                 self._issue_gone.pop(code, None)
                 self._issue_since.setdefault(code, t_s)
@@ -286,7 +287,7 @@ class Engine:
         for code, since in self._issue_since.items():
             if code not in self._issues and t_s - since >= ISSUE_DEBOUNCE_S:
                 self._issues.append(code)
-        self._issues.sort(key=_ISSUE_ORDER.index)
+        self._issues.sort(key=SETUP_ISSUES.index)
 
     def _phase_of(self, feats: Mapping[str, float]) -> str | None:
         for p in self.t.phases:
@@ -392,22 +393,13 @@ class Engine:
         self.reps.append(record)
         if record.faults:
             first = record.faults[0]
-            self.cues.offer(t_s, first, self._fault_text(first), self._fault_priority(first), ttl_s=4.0)
+            text = self.t.fault_cue(first) or Text(nl=first, en=first)
+            self.cues.offer(t_s, first, text, self._fault_priority(first), ttl_s=4.0)
         else:
             self.cues.offer(t_s, "good_rep", self.t.good_cue, Priority.GOOD, ttl_s=4.0)
         return record
 
     # ------------------------------------------------------------------------------------------ judging
-
-    def _fault_text(self, code: str) -> Text:
-        for f in self.t.faults:
-            if f.code == code:
-                return f.cue
-        for tempo in self.t.tempo:
-            if tempo.code == code:
-                return tempo.cue
-        assert self.t.hold is not None and self.t.hold.code == code
-        return self.t.hold.cue
 
     def _fault_priority(self, code: str) -> int:
         for f in self.t.faults:

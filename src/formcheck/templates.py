@@ -199,6 +199,18 @@ class Template:
     target_reps: int
     source: str
 
+    def fault_cue(self, code: str) -> Text | None:
+        """The cue text of a fault code (a fault, a tempo check or the hold), or None if unknown."""
+        for f in self.faults:
+            if f.code == code:
+                return f.cue
+        for tempo in self.tempo:
+            if tempo.code == code:
+                return tempo.cue
+        if self.hold is not None and self.hold.code == code:
+            return self.hold.cue
+        return None
+
     def phase(self, name: str) -> Phase:
         """The phase called ``name``."""
         for p in self.phases:

@@ -52,10 +52,11 @@ TARGET_FPS = 25.0
 #: machine's time goes to decoding and encoding the video and to the browser, on the same cores.
 FULL_MODEL_BUDGET_SHARE = 0.6
 FULL_MODEL_BUDGET_MS = FULL_MODEL_BUDGET_SHARE * 1000.0 / TARGET_FPS
-#: Frames are shrunk to this width (aspect kept) before pose estimation. The landmark model works on a
-#: 256x256 crop anyway; from a 640x480 webcam frame this saves about a third of the pose time and moves
-#: landmarks by about 1 px (measured on the bridge clip). Landmarks are normalised, so nothing else changes.
-POSE_WIDTH = 320
+#: Frames wider than this are shrunk (aspect kept) before pose estimation, so a 720p or 1080p webcam costs
+#: no more than 640x480 (the landmark model works on a 256x256 crop anyway). At 640x480 the frame goes in
+#: as it is, exactly as in offline analysis: shrinking it further to 320 px measured no faster on an idle
+#: machine (pose 22.0 vs 21.7 ms median, bench/bench_live.py --model full).
+POSE_WIDTH = 640
 #: Frames ignored (model warm-up) and then measured before ``auto`` decides.
 PROBE_WARMUP = 5
 PROBE_FRAMES = 20

@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from formcheck.engine import SETUP_ISSUES
 from formcheck.messages import MESSAGES, message
 from formcheck.store import SessionRecord, SessionStore, StoreError
 from formcheck.templates import Template, TemplateError, available, load_template
@@ -306,16 +307,7 @@ def cue_kind(code: str) -> str:
     """``good``, ``setup`` or ``fix`` for a cue code (the banner colour)."""
     from formcheck.render import cue_is_good
 
-    if code in (
-        "no_person",
-        "multiple_people",
-        "too_dark",
-        "body_not_visible",
-        "step_back",
-        "come_closer",
-        "turn_sideways",
-        "position",
-    ):
+    if code in SETUP_ISSUES or code == "position":
         return "setup"
     return "good" if cue_is_good(code) else "fix"
 
@@ -425,15 +417,8 @@ def _live_panel(coach: CoachSession, template: Template, lang: str, mode: str, m
 
 def fault_text(template: Template, code: str, lang: str) -> str:
     """The plain-words text of a fault code (its cue in the template)."""
-    for f in template.faults:
-        if f.code == code:
-            return f.cue.get(lang)
-    for tempo in template.tempo:
-        if tempo.code == code:
-            return tempo.cue.get(lang)
-    if template.hold is not None and template.hold.code == code:
-        return template.hold.cue.get(lang)
-    return code
+    cue = template.fault_cue(code)
+    return cue.get(lang) if cue is not None else code
 
 
 def technique_text(name: str | None, lang: str) -> str:
