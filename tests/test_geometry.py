@@ -165,3 +165,13 @@ def test_facing_and_head_direction():
     lying = _pose({k: (y, 0.8) for k, (x, y) in STANDING_RIGHT.items()}, Side.RIGHT)  # head at the left
     assert head_towards(lying[None]) == "left"
     assert head_towards(np.full((2, 33, 4), np.nan)) is None
+
+
+def test_has_pose_per_frame():
+    from formcheck.landmarks import has_pose
+
+    lm = np.full((3, 33, 4), np.nan)
+    lm[1] = _pose(STANDING_RIGHT, Side.RIGHT)
+    lm[2, 5, :2] = (0.1, 0.2)  # a single landmark still means a person was found
+    assert has_pose(lm).tolist() == [False, True, True]
+    assert bool(has_pose(lm[1])) and not bool(has_pose(lm[0]))

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import Engine, EngineState, RepRecord
-from formcheck.landmarks import Side, facing, head_towards
+from formcheck.landmarks import Side, facing, has_pose, head_towards
 from formcheck.messages import message
 from formcheck.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
 from formcheck.templates import Template
@@ -216,7 +216,7 @@ class Analysis:
     def to_json(self) -> dict[str, Any]:
         """The ``result.json`` document (field names are stable)."""
         tr = self.trace
-        frames_with_pose = int(np.isfinite(tr.landmarks[:, 0, 0]).sum())
+        frames_with_pose = int(has_pose(tr.landmarks).sum())
         doc: dict[str, Any] = {
             "exercise": self.template.name,
             "source": self.source,

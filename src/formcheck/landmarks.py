@@ -121,6 +121,15 @@ BODY: tuple[Lm, ...] = (
     Lm.RIGHT_ANKLE,
 )
 
+def has_pose(landmarks: np.ndarray) -> np.ndarray:
+    """Per frame (``(T,)`` bool, or a 0-d bool for one ``(33, 4)`` frame): whether a pose was found.
+
+    A frame without a pose is all-NaN; any finite coordinate means the estimator found a person.
+    """
+    lm = np.asarray(landmarks)
+    return np.isfinite(lm[..., :2]).any(axis=(-1, -2))
+
+
 #: Landmarks seen with less visibility than this are treated as not seen (gaps, not garbage).
 MIN_VISIBILITY = 0.3
 

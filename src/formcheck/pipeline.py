@@ -15,7 +15,7 @@ import numpy as np
 from formcheck.engine import Engine, EngineState
 from formcheck.filters import OneEuro, zero_phase
 from formcheck.geometry import compute_features
-from formcheck.landmarks import Side, camera_side, drop_unseen, side_scores
+from formcheck.landmarks import Side, camera_side, drop_unseen, has_pose, side_scores
 from formcheck.templates import Template
 
 
@@ -185,7 +185,7 @@ class LivePipeline:
         dt = 0.0 if self._last_t is None else max(0.0, t_s - self._last_t)
         self._last_t = t_s
         lm = np.asarray(landmarks, dtype=np.float64)
-        score = float(side_scores(lm)) if np.isfinite(lm[0, 0]) else math.nan
+        score = float(side_scores(lm)) if has_pose(lm) else math.nan
         if math.isfinite(score):
             k = math.exp(-dt / self._side_memory_s) if dt > 0 else 1.0
             self._side_vote = k * self._side_vote + (1 - k if dt > 0 else 1.0) * math.tanh(score)

@@ -17,7 +17,7 @@ from typing import Literal
 
 import numpy as np
 
-from formcheck.landmarks import N_LANDMARKS
+from formcheck.landmarks import N_LANDMARKS, has_pose
 
 ModelName = Literal["lite", "full", "heavy"]
 MODELS: tuple[str, ...] = ("lite", "full", "heavy")
@@ -102,7 +102,7 @@ class PoseFrame:
     @property
     def has_pose(self) -> bool:
         """Whether a person was found in this frame."""
-        return bool(np.isfinite(self.landmarks[0, 0]))
+        return bool(has_pose(self.landmarks))
 
 
 def _to_array(points: list) -> np.ndarray:
