@@ -33,8 +33,8 @@ FEATURES: Mapping[str, str] = {
     "neck_flexion": "deg; ear-shoulder line vs the trunk axis, > 0 head forward/down, < 0 head back/up",
     "back_curvature": "trunk lengths; dorsal contour bulge, > 0 rounded (flexed), < 0 hollow (arched)",
     "stoop_squat_index": "0..1; knee_flexion / (knee_flexion + trunk_incline), 1 = pure squat, 0 = stoop",
-    "visibility": "0..1; mean visibility of the main body landmarks",
-    "in_frame": "0..1; share of the main body landmarks inside the picture",
+    "visibility": "0..1; mean visibility of the nose and the camera-side shoulder, hip, knee and ankle",
+    "in_frame": "0..1; share of those five landmarks seen inside the picture",
     "side_view": "ratio; shoulder width / trunk length in the picture, small = seen from the side",
     "body_size": "0..1; the body's bounding box, largest side as a share of the picture's side",
     "brightness": "0..255; mean luma of the picture (measured from the frame, not the landmarks)",
@@ -153,7 +153,7 @@ def compute_features(
         kf = np.clip(f["knee_flexion"], 0.0, None)
         f["stoop_squat_index"] = kf / (kf + np.clip(f["trunk_incline"], 0.0, None))
 
-    f.update(_quality(lm, px, size))
+    f.update(_quality(lm, px, size, side))
     return f
 
 
@@ -169,10 +169,12 @@ def _twist(world: np.ndarray) -> np.ndarray:
     return np.abs(d)
 
 
-def _quality(lm: np.ndarray, px: np.ndarray, size: tuple[int, int]) -> dict[str, np.ndarray]:
-    body = list(BODY)
-    vis = lm[:, body, 3]
-    xy = lm[:, body, :2]
+def _quality(lm: np.ndarray, px: np.ndarray, size: tuple[int, int], side: Side) -> dict[str, np.ndarray]:
+    # seen from the side, the far limbs are often hidden behind the near ones: judge what must be seen,
+    # the head and the camera-facing shoulder, hip, knee and ankle
+    key = [Lm.NOSE, *(sided(j, side) for j in ("shoulder", "hip", "knee", "ankle"))]
+    vis = lm[:, key, 3]
+    xy = lm[:, key, :2]
     inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=-1).astype(np.float64)  # unseen counts as outside
     inside[np.isnan(vis)] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -182,7 +184,7 @@ def _quality(lm: np.ndarray, px: np.ndarray, size: tuple[int, int]) -> dict[str,
         mid_hip = (px[:, Lm.LEFT_HIP] + px[:, Lm.RIGHT_HIP]) / 2
         trunk = np.linalg.norm(mid_sh - mid_hip, axis=-1)
         side_view = sh_w / trunk
-        pts = px[:, body]
+        pts = px[:, list(BODY)]
         ext = np.nanmax(pts, axis=1) - np.nanmin(pts, axis=1) if pts.shape[0] else np.zeros((0, 2))
         body_size = np.fmax(ext[:, 0] / size[0], ext[:, 1] / size[1])
     return {
