@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:44s} {secs:8.2f} s = {x:5.2f}x real time  target >= {TARGET_REALTIME:g}x: {ok}  "
               f"({1000 * secs / n:.1f} ms/frame)")
     print(f"  reps found: {len(analysis.reps)}")
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak memory: {own:.0f} MB this process, {kids:.0f} MB largest worker")
     return 0
 
 
