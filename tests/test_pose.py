@@ -176,3 +176,26 @@ def test_people_check_counts_one_person(clip_rgb: list[tuple[int, np.ndarray]]) 
     with PoseEstimator("lite", people_check_every_s=0.001) as est:
         assert [est.detect(rgb, t).n_people for t, rgb in clip_rgb[:3]] == [1, 1, 1]
         assert est.detect(black(), 1000).n_people == 0
+
+
+def test_quiet_stderr_is_restored_when_threads_overlap() -> None:
+    """Overlapping silencers (two sessions starting at once) leave fd 2 working afterwards."""
+    import os
+    import threading
+
+    from formcheck.pose import quiet_native_stderr
+
+    before = os.fstat(2)
+    barrier = threading.Barrier(2)
+
+    def work() -> None:
+        with quiet_native_stderr():
+            barrier.wait(timeout=5)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

@@ -333,6 +333,7 @@ def write_annotated(
     decoded: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue(maxsize=8)
     drawn: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=8)
     stop = threading.Event()
+    errors: list[BaseException] = []
 
     def decode() -> None:
         try:
@@ -340,15 +341,23 @@ def write_annotated(
                 if stop.is_set():
                     return
                 decoded.put((i, bgr))
+        except Exception as e:  # reported by the caller, not as a thread traceback
+            errors.append(e)
         finally:
             decoded.put(None)
 
     written = [0]
 
     def encode() -> None:
-        while (frame := drawn.get()) is not None:
-            writer.write(frame)
-            written[0] += 1
+        try:
+            while (frame := drawn.get()) is not None:
+                if not errors:
+                    writer.write(frame)
+                    written[0] += 1
+        except Exception as e:
+            errors.append(e)
+            while drawn.get() is not None:  # keep draining so the drawing loop never blocks
+                pass
 
     threads = [threading.Thread(target=decode, daemon=True), threading.Thread(target=encode, daemon=True)]
     for t in threads:
@@ -376,4 +385,6 @@ def write_annotated(
         drawn.put(None)
         threads[1].join()
         writer.release()
+    if errors:
+        raise OSError(f"writing {out_path} failed: {errors[0]}")
     return written[0]

@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from formcheck.pose import ModelNotFoundError
         from formcheck.video import VideoError
 
-        if isinstance(e, VideoError | ModelNotFoundError):
+        if isinstance(e, VideoError | ModelNotFoundError | OSError):  # incl. a full disk or no permission
             print(f"formcheck: error: {e}", file=sys.stderr)
             return EXIT_INPUT
         if os.environ.get("FORMCHECK_DEBUG"):

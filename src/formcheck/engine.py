@@ -32,6 +32,8 @@ MIN_BODY_SIZE = 0.25
 MIN_BRIGHTNESS = 40.0
 #: A set-up problem must last this long (s) before it is reported, and be gone this long to clear.
 ISSUE_DEBOUNCE_S = 0.5
+#: Longest time step (s) credited to a hold between two frames.
+MAX_FRAME_GAP_S = 0.25
 #: The turning point's posture is the median over frames this close (share of the rep's range) to it.
 TURN_WINDOW = 0.05
 #: Out of the starting position for longer than this (s) abandons a rep in progress.
@@ -113,6 +115,7 @@ class _Rep:
     values: dict[str, list[float]] = field(default_factory=dict)
     hold_s: float = 0.0
     hold_done: bool = False
+    hold_max_done: bool = False
     visited: list[str] = field(default_factory=list)
     left_at: dict[str, float] = field(default_factory=dict)
     tempo_s: dict[str, float] = field(default_factory=dict)
@@ -153,12 +156,14 @@ def setup_issues(feats: Mapping[str, float], view: str) -> list[str]:
     return sorted(out, key=SETUP_ISSUES.index)
 
 
-def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int]:
+def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int] | None:
     """REBA-style trunk (1-4) and legs (1-3) scores from trunk flexion and knee flexion (degrees).
 
     Trunk: upright 1, 0-20 deg 2, 20-60 deg 3, > 60 deg 4 (5 deg dead band for upright). Legs: both feet on
-    the floor 1, +1 for 30-60 deg knee flexion, +2 beyond 60 deg.
+    the floor 1, +1 for 30-60 deg knee flexion, +2 beyond 60 deg. None when either angle is unknown.
     """
+    if not (math.isfinite(trunk_incline) and math.isfinite(knee_flexion)):
+        return None
     t = abs(trunk_incline)
     trunk = 1 if t < 5 else 2 if t <= 20 else 3 if t <= 60 else 4
     legs = 1 + (2 if knee_flexion > 60 else 1 if knee_flexion >= 30 else 0)
@@ -210,7 +215,8 @@ class Engine:
         Returns:
             The :class:`EngineState` after this frame.
         """
-        dt = 0.0 if self._prev_t is None else max(0.0, t_s - self._prev_t)
+        # a late frame (a stalled camera, a hidden tab) must not credit seconds nobody saw
+        dt = 0.0 if self._prev_t is None else min(max(0.0, t_s - self._prev_t), MAX_FRAME_GAP_S)
         self._prev_t = t_s
         self.frames += 1
         has_pose = not math.isnan(_get(feats, "visibility"))
@@ -306,7 +312,7 @@ class Engine:
             if t_s - self._candidate_since >= self.t.rep.dwell_s:
                 new_rep = self._enter(self._candidate_since, cand)
                 self._candidate = None
-        elif cand == self._phase:
+        else:  # back in the current phase, or in a gap between bands: the dwell starts again
             self._candidate = None
         if cand is not None:
             self._last_in[cand] = t_s
@@ -326,6 +332,9 @@ class Engine:
                 if not rep.hold_done and rep.hold_s >= hold.min_s:
                     rep.hold_done = True
                     self.cues.offer(t_s, hold.code + "_done", hold.done_cue, Priority.HOLD, ttl_s=2.0)
+                if not rep.hold_max_done and rep.hold_s >= hold.max_s:  # long enough: time to lower
+                    rep.hold_max_done = True
+                    self.cues.offer(t_s, hold.code + "_max", hold.done_cue, Priority.HOLD, ttl_s=2.0)
             for fault in self.t.faults:
                 live_now = fault.live and fault.during in ("rep", self._phase)
                 if live_now and fault.crossed(_get(feats, fault.feature)):
@@ -433,8 +442,10 @@ class Engine:
         rom = {k: (float(np.nanmin(v)), float(np.nanmax(v))) for k, v in vals.items() if np.isfinite(v).any()}
         faults: list[tuple[int, str]] = []
         penalty = 0.0
+        index = np.arange(len(t))
+        windows = {"rep": np.ones(len(t), bool), "to_turn": index <= turn_i, "from_turn": index >= turn_i}
         for f in self.t.faults:
-            sel = np.ones(len(t), bool) if f.during == "rep" else phases == f.during
+            sel = windows.get(f.during, phases == f.during)
             v = vals[f.feature][sel]
             v = v[np.isfinite(v)]
             if f.stat == "extreme":

@@ -37,9 +37,11 @@ def evaluate_labels(labels: Path, *, model: str = "full", traces: Path | None = 
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise TemplateError(f"{labels}: not a labels file ({e})") from None
     known = set(available())
+    if not isinstance(clips, list) or not all(isinstance(c, dict) and "file" in c for c in clips):
+        raise TemplateError(f"{labels}: not a labels file (every clip needs a 'file')")
     rows: list[dict[str, Any]] = []
     for c in clips:
-        name = str(c.get("exercise", ""))
+        name = str(c.get("exercise", "")).replace("-", "_")
         row: dict[str, Any] = {"file": c.get("file"), "exercise": name, "truth": c.get("reps")}
         rows.append(row)
         if name not in known:

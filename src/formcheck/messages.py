@@ -183,10 +183,10 @@ MESSAGES: dict[str, Text] = {
         en="Place the camera as shown above, press START and get into the starting position.",
     ),
     "camera_lost": Text(
-        nl="De camera stuurt geen beeld meer. Controleer de camera en druk opnieuw op START. Je resultaten "
-        "tot nu toe zijn bewaard.",
-        en="The camera has stopped sending pictures. Check the camera and press START again. Your results "
-        "so far have been saved.",
+        nl="De camera stuurt geen beeld meer. Controleer de camera, druk op STOP en daarna weer op START. "
+        "Je resultaten tot nu toe zijn bewaard.",
+        en="The camera has stopped sending pictures. Check the camera, press STOP and then START again. "
+        "Your results so far have been saved.",
     ),
     "processing_error": Text(
         nl="Er ging iets mis bij het verwerken van het beeld; formcheck probeert het verder.",

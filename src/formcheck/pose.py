@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -26,26 +27,43 @@ MODELS: tuple[str, ...] = ("lite", "full", "heavy")
 PEOPLE_CHECK_EVERY_S = 1.0
 
 
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: int | None = None
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
-    """Silence the native libraries' start-up chatter on file descriptor 2 (FORMCHECK_DEBUG keeps it)."""
+    """Silence the native libraries' start-up chatter on file descriptor 2 (FORMCHECK_DEBUG keeps it).
+
+    Safe when several threads (browser sessions) create landmarkers at once: the first one in redirects
+    fd 2, the last one out restores it.
+    """
+    global _quiet_depth, _quiet_saved
     if os.environ.get("FORMCHECK_DEBUG"):
         yield
         return
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+                _quiet_saved = saved
+            except (OSError, ValueError):
+                _quiet_saved = None
+        _quiet_depth += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                os.dup2(_quiet_saved, 2)
+                os.close(_quiet_saved)
+                _quiet_saved = None
 
 
 #: Landmarkers created in this process so far (a process that has one must not fork).
@@ -171,8 +189,12 @@ class PoseEstimator:
                 min_pose_detection_confidence=min_confidence,
                 min_pose_presence_confidence=min_confidence,
             )
-            with quiet_native_stderr():
-                self._image = vision.PoseLandmarker.create_from_options(img_opts)
+            try:
+                with quiet_native_stderr():
+                    self._image = vision.PoseLandmarker.create_from_options(img_opts)
+            except BaseException:
+                self._video.close()
+                raise
 
     def __enter__(self) -> PoseEstimator:
         return self

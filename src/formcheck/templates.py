@@ -20,6 +20,8 @@ from formcheck.geometry import FEATURES
 LANGS: tuple[str, ...] = ("nl", "en")
 VIEWS: tuple[str, ...] = ("side", "front")
 STATS: tuple[str, ...] = ("max", "min", "mean", "extreme")
+#: Fault windows besides the phase names: the whole rep, up to the turning point, from it on.
+WINDOWS: tuple[str, ...] = ("rep", "to_turn", "from_turn")
 CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "knee", "hip", "chest")
 
 
@@ -127,8 +129,9 @@ class Tempo:
 class Fault:
     """A form fault judged per rep from one feature.
 
-    ``stat`` is taken over the frames of ``during`` (``rep`` or a phase name): ``max``, ``min``, ``mean``,
-    or ``extreme`` (the value at the rep's turning point). The fault is present when that value is above
+    ``stat`` is taken over the frames of ``during`` (``rep``, ``to_turn`` = up to the rep's turning point,
+    ``from_turn`` = from it to the end, or a phase name): ``max``, ``min``, ``mean``, or ``extreme`` (the
+    value at the rep's turning point). The fault is present when that value is above
     ``above`` or below ``below``. ``live`` faults are also cued mid-rep as soon as the current value crosses.
     """
 
@@ -332,13 +335,23 @@ class _Reader:
             self.fail(self.key(extra[0]), f"unknown key (allowed here: {', '.join(sorted(self.used))})")
 
 
-def _band(r: _Reader) -> Band:
-    feature = r.str("feature")
-    if feature not in FEATURES:
-        r.fail(r.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
-    b = Band(feature=feature, min=r.num("min"), max=r.num("max"))
+def _feature(r: _Reader, key: str = "feature") -> str:
+    name = r.str(key)
+    if name not in FEATURES:
+        r.fail(r.key(key), f"expected a known feature ({', '.join(FEATURES)}), got '{name}'")
+    return name
+
+
+def _band_fields(r: _Reader) -> Band:
+    """The ``feature``, ``min`` and ``max`` keys of a table (which may hold other keys too)."""
+    b = Band(feature=_feature(r), min=r.num("min"), max=r.num("max"))
     if b.min >= b.max:
         r.fail(r.key("max"), f"expected max > min, got min {b.min:g} and max {b.max:g}")
+    return b
+
+
+def _band(r: _Reader) -> Band:
+    b = _band_fields(r)
     r.done()
     return b
 
@@ -381,7 +394,7 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     for x in r.subs("phases"):
         ph = Phase(
             name=x.str("name"),
-            band=_band_inline(x),
+            band=_band_fields(x),
             label=x.text("label"),
             alternatives=_bands(x, "or", required=False),
         )
@@ -409,7 +422,7 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     rep = RepRule(
         kind=kind,
         phases=rep_phases,
-        extreme=rr.str("extreme", ("max", "min")),
+        extreme=rr.str("extreme", ("max", "min"), default="max"),
         min_s=rr.num("min_s", 0, 60),
         max_s=rr.num("max_s", 0.5, 600),
         dwell_s=rr.num("dwell_s", 0, 2, default=0.1),
@@ -451,12 +464,10 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
 
     faults: list[Fault] = []
     for x in r.subs("faults", required=False):
-        feature = x.str("feature")
-        if feature not in FEATURES:
-            x.fail(x.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
+        feature = _feature(x)
         during = x.str("during", default="rep")
-        if during != "rep" and during not in names:
-            x.fail(x.key("during"), f"expected 'rep' or a phase ({', '.join(names)}), got '{during}'")
+        if during not in WINDOWS and during not in names:
+            x.fail(x.key("during"), f"expected one of {', '.join(WINDOWS + names)}, got '{during}'")
         fault = Fault(
             code=x.str("code"),
             feature=feature,
@@ -516,16 +527,6 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
         target_reps=target,
         source=source,
     )
-
-
-def _band_inline(x: _Reader) -> Band:
-    feature = x.str("feature")
-    if feature not in FEATURES:
-        x.fail(x.key("feature"), f"expected a known feature ({', '.join(FEATURES)}), got '{feature}'")
-    b = Band(feature=feature, min=x.num("min"), max=x.num("max"))
-    if b.min >= b.max:
-        x.fail(x.key("max"), f"expected max > min, got min {b.min:g} and max {b.max:g}")
-    return b
 
 
 def _phase_ref(r: _Reader, key: str, names: tuple[str, ...]) -> str:

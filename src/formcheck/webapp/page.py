@@ -392,14 +392,14 @@ def _live_panel(coach: CoachSession, template: Template, lang: str, mode: str, m
             coach.note("camera_lost")
             coach.save_async()
     r = readout(u, template, lang)
-    if not coach.live and u is not None:  # stopped: keep the count, drop what was live
+    if u is not None and (not coach.live or note):  # stopped or no picture: keep the count, drop the rest
         r = ui.Readout(reps=r.reps, reps_label=r.reps_label, reps_sub=r.reps_sub)
     if note:
         r = ui.Readout(**{**r.__dict__, "issues": (*r.issues, note)})
-    if coach.model_note:
+    if coach.model_note and r.stats:
         r = ui.Readout(**{**r.__dict__, "stats": f"{r.stats} · {t(coach.model_note, lang)}"})
     if mode == "demo":
-        feats = u.feats if u is not None else {}
+        feats = u.feats if u is not None and not note else {}
         knee = ui.gauge_html(
             t("gauge_knee_flexion", lang), feats.get("knee_flexion"), ui.KNEE_ZONES, "fc-gauge-knee"
         )
