@@ -18,11 +18,14 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-# Debian's chromium drives the browser tests (never `playwright install`).
-/usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# Debian's chromium drives the browser tests (never `playwright install`); the browser test runs the app
+# in a network namespace of its own (unshare, ip).
+BROWSER_DEPS := /usr/bin/chromium /usr/bin/unshare /usr/sbin/ip
 
-test: $(STAMP) /usr/bin/chromium
+$(BROWSER_DEPS) &:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium iproute2 util-linux >/dev/null
+
+test: $(STAMP) $(BROWSER_DEPS)
 	$(VENV)/bin/ruff check src tests bench scripts app.py
 	$(PY) -m pytest -q
 
