@@ -102,7 +102,7 @@ def test_zeroed_middle_is_analysed_partially_with_a_note(bad: dict[str, Path]) -
     doc = json.loads(res.stdout)
     assert 0 < doc["frames"] < 91
     notes = " ".join(doc["notes"])
-    assert re.search(rf"only {doc['frames']} of 91 frames could be decoded", notes), doc["notes"]
+    assert re.search(rf"Only {doc['frames']} of 91 frames could be decoded", notes), doc["notes"]
 
 
 # ------------------------------------------------------------------------------------------- exercises

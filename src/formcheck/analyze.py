@@ -308,7 +308,7 @@ def analyze_video(
         raise VideoError(f"{info.path} has no frames that can be decoded")
     a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
     if trace.frames < info.frames * 0.95:
-        a.notes.append(f"only {trace.frames} of {info.frames} frames could be decoded (truncated file?)")
+        a.notes.append(message("video_truncated", lang).format(done=trace.frames, total=info.frames))
     return a
 
 

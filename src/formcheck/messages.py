@@ -44,6 +44,10 @@ MESSAGES: dict[str, Text] = {
         nl="Er is in deze video geen persoon gevonden.",
         en="No person was found in this video.",
     ),
+    "video_truncated": Text(
+        nl="Alleen {done} van de {total} beelden konden worden gelezen (is het bestand afgebroken?).",
+        en="Only {done} of {total} frames could be decoded (is the file truncated?).",
+    ),
     # ------------------------------------------------------------------ live coaching page (webapp)
     "app_title": Text(nl="formcheck · oefencoach", en="formcheck · exercise coach"),
     "app_tagline": Text(
