@@ -299,3 +299,9 @@ def test_setup_guide_sizes_and_unknown_posture(lifting: Template) -> None:
         assert img.shape == (h, w, 3) and img.std() > 10
     with pytest.raises(ValueError):
         render.draw_setup_guide(8, 8, t, "nl")
+
+
+def test_every_template_posture_can_be_drawn() -> None:
+    from formcheck import render, templates
+
+    assert set(templates.POSTURES) <= set(render.POSTURES)

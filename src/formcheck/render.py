@@ -822,8 +822,6 @@ POSTURES: dict[str, dict[str, tuple[float, float]]] = {
         "foot": (-0.33, 0.015),
     },
 }
-#: The start posture of each exercise (anything else stands).
-EXERCISE_POSTURE: dict[str, str] = {"bridge": "supine_knees_bent", "cat_cow": "all_fours"}
 #: Camera heights in units of standing height.
 CAMERA_HEIGHT: dict[str, float] = {"floor": 0.0, "knee": 0.28, "hip": 0.52, "chest": 0.72}
 _BONES = (
@@ -912,7 +910,7 @@ def draw_setup_guide(width: int, height: int, template: Template, lang: str) -> 
     area_h = lowest_floor - top
     if area_h < 20:
         return img
-    posture = POSTURES[EXERCISE_POSTURE.get(template.name, "standing")]
+    posture = POSTURES[cam.posture]
     xs = [p[0] for p in posture.values()]
     ys = [p[1] for p in posture.values()]
     cam_h = CAMERA_HEIGHT.get(cam.height, 0.5)
@@ -927,7 +925,7 @@ def draw_setup_guide(width: int, height: int, template: Template, lang: str) -> 
 
     # floor and mat
     cv2.line(img, (m, floor_y), (iw - m, floor_y), (150, 140, 130), max(2, round(3 * s)), cv2.LINE_AA)
-    if EXERCISE_POSTURE.get(template.name):
+    if cam.posture != "standing":  # an exercise mat
         mx0, mx1 = int(fig_x + (min(xs) - 0.06) * person), int(fig_x + (max(xs) + 0.06) * person)
         cv2.rectangle(img, (mx0, floor_y - max(3, round(0.02 * person))), (mx1, floor_y), (200, 160, 90), -1)
 

@@ -23,6 +23,8 @@ STATS: tuple[str, ...] = ("max", "min", "mean", "extreme")
 #: Fault windows besides the phase names: the whole rep, up to the turning point, from it on.
 WINDOWS: tuple[str, ...] = ("rep", "to_turn", "from_turn")
 CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "knee", "hip", "chest")
+#: Start postures the camera-placement picture can draw.
+POSTURES: tuple[str, ...] = ("standing", "supine_knees_bent", "all_fours")
 
 
 class TemplateError(ValueError):
@@ -180,6 +182,7 @@ class Camera:
     distance_m: tuple[float, float]
     height: str
     text: Text
+    posture: str = "standing"
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,7 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
         distance_m=(float(dist[0]), float(dist[1])),
         height=cr.str("height", CAMERA_HEIGHTS),
         text=cr.text("text"),
+        posture=cr.str("posture", POSTURES, default="standing"),
     )
     cr.done()
 
