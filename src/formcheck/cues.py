@@ -10,6 +10,19 @@ from enum import IntEnum
 
 from formcheck.templates import Text
 
+#: Cue codes the engine itself emits (template fault codes come from the templates).
+GOOD_REP = "good_rep"
+READY = "ready"
+POSITION = "position"
+#: Suffixes of the hold cues: minimum reached ("well held, lower slowly") and maximum reached.
+HOLD_DONE_SUFFIX = "_done"
+HOLD_MAX_SUFFIX = "_max"
+
+
+def cue_is_good(code: str) -> bool:
+    """Whether cue ``code`` is praise or good news (green) rather than a correction."""
+    return code in (GOOD_REP, READY) or code.endswith((HOLD_DONE_SUFFIX, HOLD_MAX_SUFFIX))
+
 
 class Priority(IntEnum):
     """Cue priorities (lower = more important). Template faults use 1-9 between these."""

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.cues import CueEvent, CueSelector, Priority
+from formcheck.cues import (
+    GOOD_REP,
+    HOLD_DONE_SUFFIX,
+    HOLD_MAX_SUFFIX,
+    POSITION,
+    READY,
+    CueEvent,
+    CueSelector,
+    Priority,
+)
 from formcheck.messages import MESSAGES
 from formcheck.templates import Band, Template, Text
 
@@ -234,7 +243,7 @@ class Engine:
                 if t_s - self._ready_since >= self.t.position.settle_s:
                     self._counting = True
                     if self.require_setup:
-                        self.cues.offer(t_s, "ready", MESSAGES["ready"], Priority.INFO)
+                        self.cues.offer(t_s, READY, MESSAGES[READY], Priority.INFO)
             else:
                 self._ready_since = None
         if self._counting:
@@ -253,7 +262,7 @@ class Engine:
         elif (self._counting and self._out_since is not None and t_s - self._out_since > 0.5) or (
             not self._counting and has_pose and not in_pos
         ):
-            self.cues.offer(t_s, "position", self.t.position.cue, Priority.POSITION)
+            self.cues.offer(t_s, POSITION, self.t.position.cue, Priority.POSITION)
         new_cue = self.cues.select(t_s)
         hold_s = self._rep.hold_s if self._rep is not None and self._phase == self._hold_phase else 0.0
         return EngineState(
@@ -331,10 +340,12 @@ class Engine:
                     rep.hold_s += dt
                 if not rep.hold_done and rep.hold_s >= hold.min_s:
                     rep.hold_done = True
-                    self.cues.offer(t_s, hold.code + "_done", hold.done_cue, Priority.HOLD, ttl_s=2.0)
+                    self.cues.offer(
+                        t_s, hold.code + HOLD_DONE_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0
+                    )
                 if not rep.hold_max_done and rep.hold_s >= hold.max_s:  # long enough: time to lower
                     rep.hold_max_done = True
-                    self.cues.offer(t_s, hold.code + "_max", hold.done_cue, Priority.HOLD, ttl_s=2.0)
+                    self.cues.offer(t_s, hold.code + HOLD_MAX_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0)
             for fault in self.t.faults:
                 live_now = fault.live and fault.during in ("rep", self._phase)
                 if live_now and fault.crossed(_get(feats, fault.feature)):
@@ -405,7 +416,7 @@ class Engine:
             text = self.t.fault_cue(first) or Text(nl=first, en=first)
             self.cues.offer(t_s, first, text, self._fault_priority(first), ttl_s=4.0)
         else:
-            self.cues.offer(t_s, "good_rep", self.t.good_cue, Priority.GOOD, ttl_s=4.0)
+            self.cues.offer(t_s, GOOD_REP, self.t.good_cue, Priority.GOOD, ttl_s=4.0)
         return record
 
     # ------------------------------------------------------------------------------------------ judging

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import cv2
 import numpy as np
 
+from formcheck.cues import cue_is_good
 from formcheck.engine import EngineState
 from formcheck.geometry import FEATURES
 from formcheck.landmarks import SIDED, SKELETON, Lm, Side
@@ -61,7 +62,6 @@ MIN_VISIBILITY = 0.5
 SKIP_VISIBILITY = 0.2
 
 #: Cue codes shown on a green banner (besides any code ending in ``_done``).
-GOOD_CODES: frozenset[str] = frozenset({"good_rep", "ready"})
 
 #: Fixed overlay words.
 LABELS: dict[str, Text] = {
@@ -421,11 +421,6 @@ def format_metres(x: float, lang: str) -> str:
     """A distance in metres without trailing zeros, with a decimal comma in Dutch (``2,5``)."""
     s = f"{x:.1f}".rstrip("0").rstrip(".")
     return s.replace(".", ",") if lang == "nl" else s
-
-
-def cue_is_good(code: str) -> bool:
-    """Whether cue ``code`` is praise (green banner) rather than a correction (red-ish banner)."""
-    return code in GOOD_CODES or code.endswith("_done")
 
 
 # ------------------------------------------------------------------------------------ skeleton
