@@ -26,7 +26,7 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
-from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings, reset_auto_decision
+from formcheck.webapp.live import TARGET_FPS, CoachSession, LiveProcessor, LiveSettings, reset_auto_decision
 
 DEFAULT_CLIP = (
     Path(__file__).resolve().parents[1].parent / "shared" / "clips" / "bridge" / "physioplus_bridging.mp4"
@@ -125,6 +125,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "reps": updates[-1].reps if updates else 0,
         "cues": len(session.record.cues) if session.record else 0,
         "vp8_encode": encoder is not None,
+        "target_fps": TARGET_FPS,
+        "target_fps_met": st["processed"] / duration >= TARGET_FPS,
     }
 
 
@@ -147,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res))
     else:
         for k, v in res.items():
-            print(f"{k:>22}: {v}")
+            if k in ("target_fps", "target_fps_met"):
+                continue
+            note = ""
+            if k == "processed_fps":
+                note = f"  target >= {TARGET_FPS:g} fps: {'OK' if res['target_fps_met'] else 'MISSED'}"
+            print(f"{k:>22}: {v}{note}")
     return 0
 
 

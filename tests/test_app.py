@@ -11,6 +11,7 @@ import fractions
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from unittest import mock
 
 import av
@@ -20,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from formcheck.engine import RepRecord
 from formcheck.messages import MESSAGES, message
-from formcheck.store import SessionStore, rep_to_dict
+from formcheck.store import SessionRecord, SessionStore, rep_to_dict
 from formcheck.templates import load_template
 from formcheck.webapp import ui
 from formcheck.webapp.live import (
@@ -428,3 +429,315 @@ def test_processor_survives_a_bad_frame_and_exercise_change(tmp_path: Path) -> N
         proc.on_ended()  # idempotent
     coach.flush()
     assert len(SessionStore(tmp_path).recent()) == 2  # both sessions kept
+
+
+# ------------------------------------------------------------------------------------------ saving order
+
+
+class _SlowStore:
+    """A stand-in store: the first ``block`` saves wait for ``gate``; every write is kept, in order."""
+
+    def __init__(self, block: int = 1) -> None:
+        import threading
+
+        self.gate = threading.Event()
+        self.block = block
+        self.calls = 0
+        self.writes: list[SessionRecord] = []
+        self.lock = threading.Lock()
+
+    def save(self, record: SessionRecord) -> None:
+        import copy
+
+        with self.lock:
+            self.calls += 1
+            wait = self.calls <= self.block
+        if wait:
+            assert self.gate.wait(10), "the test never opened the gate"
+        with self.lock:
+            self.writes.append(copy.deepcopy(record))
+
+    def last(self, sid: str) -> SessionRecord:
+        return [w for w in self.writes if w.id == sid][-1]
+
+
+def test_a_save_writes_the_record_it_was_asked_for_even_after_an_exercise_change() -> None:
+    store = _SlowStore(block=1)
+    coach = CoachSession(LiveSettings(exercise="bridge"), store=store)  # type: ignore[arg-type]
+    old = coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    old.reps.append(rep_to_dict(_rep(1)))
+    coach.save_async()  # blocks in the store: everything after it waits in the queue
+    coach.end()  # the stream's end of the old session ...
+    new = coach.begin(load_template("lifting"), "coach", "nl", "lite")  # ... then a new exercise
+    new.reps.append(rep_to_dict(_rep(1)))
+    coach.save_async()
+    store.gate.set()
+    coach.flush()
+    saved_old = store.last(old.id)
+    assert saved_old.ended_at is not None and len(saved_old.reps) == 1  # the old session is closed
+    assert store.last(new.id).ended_at is None and store.last(new.id).exercise == "lifting"
+
+
+def test_begin_closes_a_session_that_is_still_open() -> None:
+    store = _SlowStore(block=0)
+    coach = CoachSession(LiveSettings(exercise="bridge"), store=store)  # type: ignore[arg-type]
+    old = coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    coach.flush()
+    assert store.last(old.id).ended_at is not None
+
+
+def test_pain_after_is_not_overwritten_by_an_earlier_background_save() -> None:
+    import threading
+
+    store = _SlowStore(block=1)
+    coach = CoachSession(LiveSettings(exercise="bridge"), store=store)  # type: ignore[arg-type]
+    rec = coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    coach.end()  # saved in the background; the store is slow
+    opener = threading.Timer(0.3, store.gate.set)
+    opener.start()
+    try:
+        assert coach.set_pain_after(5) is None
+    finally:
+        opener.join()
+    coach.flush()
+    assert store.last(rec.id).pain_after == 5
+    assert store.writes[-1].pain_after == 5
+
+
+def test_snapshot_is_a_cheap_private_copy() -> None:
+    coach = CoachSession(LiveSettings(exercise="bridge"))
+    rec = coach.begin(load_template("bridge"), "coach", "nl", "lite")
+    rec.reps.append(rep_to_dict(_rep(1)))
+    rec.series.append([0.0, 1.0, 2.0])
+    snap = coach.snapshot()
+    assert snap is not None and snap is not rec
+    assert snap.reps is not rec.reps and snap.series is not rec.series and snap.cues is not rec.cues
+    assert snap.reps[0] is rec.reps[0]  # rows never change once added: shared, not copied
+    rec.reps.append(rep_to_dict(_rep(2)))
+    rec.pain_after = 3
+    assert len(snap.reps) == 1 and snap.pain_after is None
+
+
+def test_live_stats_timing_lists_are_bounded() -> None:
+    from formcheck.webapp.live import LiveStats
+
+    st = LiveStats()
+    for i in range(50_000):
+        st.latency_ms.append(float(i))
+        st.pose_ms.append(1.0)
+        st.cue_latency_ms.append(2.0)
+    assert len(st.latency_ms) < 50_000 and len(st.pose_ms) < 50_000 and len(st.cue_latency_ms) < 50_000
+    s = st.summary()
+    assert s["pose_ms_median"] == 1.0 and s["cue_latency_ms_max"] == 2.0
+
+
+# ------------------------------------------------------------------------------ processor (no model)
+
+
+class _FakeEstimator:
+    """A pose estimator that finds a 'person' with a mask in every frame (no model needed)."""
+
+    created: ClassVar[list[_FakeEstimator]] = []
+
+    def __init__(self, model: str, *, with_mask: bool = False) -> None:
+        self.model, self.with_mask = model, with_mask
+        self.closed = False
+        self.detects = 0
+        _FakeEstimator.created.append(self)
+
+    def detect(self, rgb: np.ndarray, t_ms: int) -> object:
+        assert not self.closed, "detect on a closed landmarker"
+        self.detects += 1
+        from formcheck.pose import PoseFrame
+
+        lm = np.full((33, 4), 0.5, np.float32)
+        return PoseFrame(landmarks=lm, world=lm.copy(), mask=np.ones((48, 64), np.float32), n_people=1)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake_pose() -> Iterator[type[_FakeEstimator]]:
+    _FakeEstimator.created = []
+    with (
+        mock.patch("formcheck.webapp.live.PoseEstimator", _FakeEstimator),
+        mock.patch("formcheck.webapp.live.model_file", lambda name: name),
+    ):
+        yield _FakeEstimator
+
+
+def test_a_frame_after_on_ended_is_returned_untouched(fake_pose: type[_FakeEstimator]) -> None:
+    coach = CoachSession(LiveSettings(exercise="bridge", model="lite"))
+    proc = LiveProcessor(coach)
+    proc.recv(_frames(1)[0])
+    est = fake_pose.created[-1]
+    assert est.detects == 1
+    proc.on_ended()
+    assert est.closed
+    frame = _frames(1, start_pts=3000)[0]
+    out = proc.recv(frame)
+    assert out is frame and est.detects == 1 and proc.stats.errors == 0
+    assert asyncio.run(proc.recv_queued(_frames(2, start_pts=6000)))[0].pts == 9000
+
+
+def test_back_curvature_is_measured_only_for_the_side_facing_the_camera(
+    fake_pose: type[_FakeEstimator],
+) -> None:
+    from formcheck.landmarks import Side
+
+    coach = CoachSession(LiveSettings(exercise="cat_cow", model="lite"))
+    proc = LiveProcessor(coach)
+    sides: list[Side] = []
+    proc._back = lambda mask, lm, side: sides.append(side) or 0.25  # type: ignore[assignment]
+    seen: list[tuple[float, float]] = []
+    real_step = proc.pipeline.step
+
+    def step(*a: object, **kw: object) -> object:
+        seen.append(kw["back"])  # type: ignore[arg-type]
+        return real_step(*a, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(proc.pipeline, "step", side_effect=step):
+        for f in _frames(3):
+            proc.recv(f)
+    proc.on_ended()
+    assert len(sides) == 3  # once a frame, not twice
+    side = int(proc.pipeline.side)
+    for back in seen:
+        assert back[side] == 0.25 and math.isnan(back[1 - side])
+
+
+# ------------------------------------------------------------------------------------------ privacy guard
+
+
+@pytest.mark.parametrize(
+    ("address", "stats", "ok"),
+    [
+        ("127.0.0.1", False, True),
+        ("127.0.0.2", False, True),
+        ("localhost", False, True),
+        ("::1", False, True),
+        ("[::1]", False, True),
+        ("127.0.0.1", True, False),
+        ("0.0.0.0", False, False),
+        ("", False, False),
+        (None, False, False),
+        ("192.168.1.10", False, False),
+        ("example.org", False, False),
+    ],
+)
+def test_local_only_check(address: str | None, stats: bool, ok: bool) -> None:
+    from formcheck.webapp.page import runs_local_only
+
+    assert runs_local_only(address, stats) is ok
+
+
+@pytest.mark.parametrize("options", [{"server.address": None}, {"browser.gatherUsageStats": True}])
+def test_page_refuses_to_run_when_not_local_only(data_dir: Path, options: dict[str, object]) -> None:
+    import streamlit
+
+    real = streamlit.get_option
+
+    def get_option(key: str) -> object:
+        return options[key] if key in options else real(key)
+
+    with (
+        mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None),
+        mock.patch.object(streamlit, "get_option", side_effect=get_option),
+    ):
+        app = AppTest.from_file(APP, default_timeout=60)
+        app.run()
+    assert not app.exception, app.exception
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "make run" in errors[0]
+    assert message("not_local", "nl") in errors[0] and message("not_local", "en") in errors[0]
+    assert not app.checkbox and not _coaching(app)  # no safety screen, no camera
+
+
+def test_page_runs_when_local_only(at: AppTest) -> None:
+    assert not at.error and at.checkbox(key="fc_none")
+
+
+# ------------------------------------------------------------------------------------------ delete history
+
+
+def test_history_can_be_deleted_after_a_confirmation(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    store = SessionStore(data_dir)
+    for sid in ("h1", "h2"):
+        store.save(SessionRecord(id=sid, started_at="2025-01-01T10:00:00+00:00", exercise="bridge"))
+    at.run()
+    assert "fc_delete_history" in _keys(at) and "fc_delete_yes" not in _keys(at)
+    at.button(key="fc_delete_history").click().run()
+    assert store.count() == 2  # nothing deleted without the confirmation
+    assert message("delete_confirm", "nl") in _texts(at)
+    at.button(key="fc_delete_no").click().run()  # cancel
+    assert store.count() == 2 and "fc_delete_yes" not in _keys(at)
+    at.button(key="fc_delete_history").click().run()
+    at.button(key="fc_delete_yes").click().run()
+    assert not at.exception, at.exception
+    assert store.count() == 0
+    text = _texts(at)
+    assert message("history_deleted", "nl") in text and message("history_empty", "nl") in text
+
+
+def test_deleting_the_history_also_forgets_the_finished_session(at: AppTest, data_dir: Path) -> None:
+    _pass_safety(at)
+    coach = _finished_session(at)
+    at.run()
+    assert message("summary_title", "nl") in [h.value for h in at.header]
+    at.button(key="fc_delete_history").click().run()
+    at.button(key="fc_delete_yes").click().run()
+    assert SessionStore(data_dir).count() == 0
+    assert coach.record is None
+    at.run()
+    assert message("summary_title", "nl") not in [h.value for h in at.header]
+    coach.flush()
+    assert SessionStore(data_dir).count() == 0  # not saved again
+
+
+def _keys(app: AppTest) -> set[str]:
+    return {b.key for b in app.button if b.key}
+
+
+# ------------------------------------------------------------------------------------------ html, speech
+
+
+def test_json_in_a_script_cannot_close_the_script_tag() -> None:
+    evil = "</script><script>alert(1)</script><!-- x"
+    s = ui.speech_html([("a", evil, "nl")], muted=False, no_voice="-")
+    body = s.split("<script>", 1)[1]
+    assert body.count("</script>") == 1 and body.endswith("</script>")
+    assert "<!--" not in s and "</" not in body[: -len("</script>")]
+    import json
+
+    assert json.loads(ui.script_json([evil])) == [evil]
+
+
+def test_count_and_cue_of_one_poll_are_spoken_as_one_utterance() -> None:
+    from formcheck.templates import Text
+    from formcheck.webapp.page import speech_items
+
+    nice = ("good_bridge", Text(nl="Mooi bruggetje!", en="Nice bridge!"))
+    ups = [
+        _update(seq=10, reps=2, new_rep=_rep(2)),
+        _update(seq=11, reps=3, new_rep=_rep(3)),
+        _update(seq=12, reps=3, new_cue=nice),
+    ]
+    assert speech_items(ups, "en") == [("s-12-rep", "3. Nice bridge!", "en")]
+    assert speech_items([_update(seq=5, new_cue=nice)], "nl") == [("s-5-cue", "Mooi bruggetje!", "nl")]
+    assert speech_items([_update(seq=6, reps=4, new_rep=_rep(4))], "nl") == [("s-6-rep", "4", "nl")]
+    assert speech_items([_update(seq=7)], "nl") == []
+    # a new session within the same poll: each session's items stay apart
+    two = [
+        _update(seq=1, session_id="a", reps=1, new_rep=_rep(1)),
+        _update(seq=2, session_id="b", new_cue=nice),
+    ]
+    assert [i[0] for i in speech_items(two, "en")] == ["a-1-rep", "b-2-cue"]
+
+
+def test_speech_script_cancels_only_stale_utterances() -> None:
+    s = ui.speech_html([("a", "x", "nl")], muted=False, no_voice="-")
+    assert "STALE_MS" in s and "synth.cancel()" in s
+    assert "if (synth.pending || synth.speaking) { synth.cancel(); }" not in s

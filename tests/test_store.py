@@ -6,6 +6,7 @@ import math
 import sqlite3
 import threading
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -89,8 +90,22 @@ def test_failed_write_rolls_back_and_keeps_earlier_sessions(tmp_path: Path) -> N
     store.save(_record("keep"))
     bad = _record("bad")
     bad.reps.append({"x": object()})  # not JSON-serialisable: fails before anything is written
-    with pytest.raises(TypeError):
+    with pytest.raises(StoreError) as e:
         store.save(bad)
+    assert "\n" not in str(e.value)
+    assert [r.id for r in store.recent()] == ["keep"]
+
+
+def test_json_value_error_is_a_store_error_and_keeps_earlier_sessions(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.save(_record("keep"))
+    bad = _record("bad")
+    with (
+        mock.patch("formcheck.store.json.dumps", side_effect=ValueError("Out of range float values")),
+        pytest.raises(StoreError) as e,
+    ):
+        store.save(bad)
+    assert "\n" not in str(e.value)
     assert [r.id for r in store.recent()] == ["keep"]
 
 
@@ -147,3 +162,33 @@ def test_unreadable_row_does_not_hide_the_others(tmp_path: Path) -> None:
     con.commit()
     con.close()
     assert [r.id for r in store.recent()] == ["good"]
+
+
+def test_delete_one_and_delete_all(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    for sid in ("a", "bb", "ccc"):
+        store.save(_record(sid))
+    assert store.delete("bb") is True
+    assert store.delete("nope") is False
+    assert sorted(r.id for r in store.recent()) == ["a", "ccc"]
+    assert store.delete_all() == 2
+    assert store.count() == 0 and store.recent() == [] and store.get("a") is None
+    store.save(_record("new"))  # the store still works afterwards
+    assert [r.id for r in store.recent()] == ["new"]
+
+
+def test_delete_all_leaves_no_trace_of_the_sessions_in_the_files(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    for i in range(5):
+        rec = _record(f"s{i}")
+        rec.notes.append("PRIVATE-NOTE-7f3a" * 20)
+        store.save(rec)
+    assert store.delete_all() == 5
+    for f in tmp_path.iterdir():
+        assert b"PRIVATE-NOTE-7f3a" not in f.read_bytes(), f.name
+
+
+def test_delete_all_on_a_missing_history_creates_nothing(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "none")
+    assert store.delete_all() == 0 and store.delete("x") is False
+    assert not (tmp_path / "none").exists()

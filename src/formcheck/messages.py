@@ -254,6 +254,21 @@ MESSAGES: dict[str, Text] = {
     "new_session": Text(nl="Nieuwe sessie", en="New session"),
     "history_title": Text(nl="Eerdere sessies", en="Earlier sessions"),
     "history_empty": Text(nl="Nog geen eerdere sessies.", en="No earlier sessions yet."),
+    "delete_history": Text(nl="Mijn geschiedenis wissen", en="Delete my history"),
+    "delete_confirm": Text(
+        nl="Weet je het zeker? Alle opgeslagen sessies op deze computer worden gewist. Dit kan niet "
+        "ongedaan worden gemaakt.",
+        en="Are you sure? Every saved session on this computer will be deleted. This cannot be undone.",
+    ),
+    "delete_yes": Text(nl="Ja, alles wissen", en="Yes, delete everything"),
+    "delete_no": Text(nl="Nee, bewaren", en="No, keep it"),
+    "history_deleted": Text(nl="Je geschiedenis is gewist.", en="Your history has been deleted."),
+    "not_local": Text(
+        nl="formcheck is niet veilig gestart: de app is mogelijk bereikbaar vanaf het netwerk of stuurt "
+        "gebruiksgegevens. Stop deze server en start formcheck in de map van formcheck met `make run`.",
+        en="formcheck was not started safely: the app may be reachable from the network or send usage "
+        "statistics. Stop this server and start formcheck from the formcheck folder with `make run`.",
+    ),
     "history_row": Text(
         nl="{date} · {exercise} · herhalingen: {reps} · pijn voor → na: {before} → {after}",
         en="{date} · {exercise} · reps: {reps} · pain before → after: {before} → {after}",

@@ -180,7 +180,12 @@ class SessionStore:
         Raises:
             StoreError: the database cannot be written (the previous content stays as it was).
         """
-        doc = json.dumps(record.doc(), ensure_ascii=False, allow_nan=False)
+        try:
+            doc = json.dumps(record.doc(), ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as e:
+            # A bug in what is being saved, not in the file: nothing is written, earlier sessions stay.
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise StoreError(f"this session could not be saved ({type(e).__name__}: {first})") from None
         con = self._connect()
         try:
             with _tx(con):
@@ -232,6 +237,40 @@ class SessionStore:
     def count(self) -> int:
         """Number of stored sessions."""
         return int(self._query("SELECT COUNT(*) FROM sessions", ())[0][0])
+
+    def delete(self, session_id: str) -> bool:
+        """Delete one session for good; returns whether it was there.
+
+        Raises:
+            StoreError: the database cannot be written.
+        """
+        return self._delete("DELETE FROM sessions WHERE id = ?", (session_id,)) > 0
+
+    def delete_all(self) -> int:
+        """Delete every stored session for good; returns how many there were.
+
+        The freed pages are overwritten (``secure_delete``) and the journal is emptied, so the deleted
+        sessions cannot be read back from the files afterwards.
+
+        Raises:
+            StoreError: the database cannot be written (nothing is deleted then).
+        """
+        return self._delete("DELETE FROM sessions", ())
+
+    def _delete(self, sql: str, args: tuple[Any, ...]) -> int:
+        if not self.path.exists():
+            return 0
+        con = self._connect()
+        try:
+            con.execute("PRAGMA secure_delete = ON")
+            with _tx(con):
+                n = con.execute(sql, args).rowcount
+            _retry_busy(lambda: con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+            return max(0, int(n))
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
 
     def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         if not self.path.exists():

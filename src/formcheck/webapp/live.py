@@ -7,6 +7,11 @@ queue the page polls) and keeps the session's results in the :class:`CoachSessio
 saves them to the :class:`~formcheck.store.SessionStore` after every rep and when the stream ends, in a
 background thread so a slow disk never stalls the video.
 
+Saving: a save request takes a snapshot of the record *when it is made* (under the lock; cheap, because rows
+never change once added, so only the lists are copied) and a single saver thread writes the snapshots in
+the order they were requested (serialising them off the video thread). Later changes (a new exercise
+mid-stream replacing the record, a pain score) can therefore never be lost or overwritten by an older save.
+
 The pose model: ``auto`` starts with ``full`` and measures the pose time of the first frames; when the
 machine is too slow to keep :data:`TARGET_FPS` with it, it switches to ``lite`` and remembers that for the
 rest of the process (later sessions start with ``lite`` at once).
@@ -15,7 +20,7 @@ rest of the process (later sessions start with ``lite`` at once).
 from __future__ import annotations
 
 import contextlib
-import copy
+import dataclasses
 import logging
 import math
 import queue
@@ -24,7 +29,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -71,6 +77,10 @@ REPLAY_PAD_S = 0.4
 JPEG_QUALITY = 70
 #: Features every update carries (the template's display features are added).
 GAUGE_FEATURES: tuple[str, ...] = ("knee_flexion", "trunk_incline")
+#: Timing samples :class:`LiveStats` keeps (the most recent; about five minutes at 30 fps).
+STATS_KEEP = 9000
+#: How long the page waits for a save it asked for (s).
+SAVE_WAIT_S = 30.0
 
 _AUTO_LOCK = threading.Lock()
 #: Process-wide decision of the ``auto`` model choice, by ``with_mask``.
@@ -264,8 +274,14 @@ class CoachSession:
     # ------------------------------------------------------------------ session life (video thread)
 
     def begin(self, template: Template, mode: str, lang: str, model: str) -> SessionRecord:
-        """Start a new session record (a new START, or a new exercise mid-stream)."""
+        """Start a new session record (a new START, or a new exercise mid-stream).
+
+        A record that is still open (its stream never reported its end) is closed and saved first.
+        """
         with self.lock:
+            if self.record is not None and self.live:
+                self.record.ended_at = now_iso()
+                self._submit(self._copy(self.record))
             self.record = SessionRecord(
                 id=new_session_id(),
                 started_at=now_iso(),
@@ -284,22 +300,19 @@ class CoachSession:
 
     def on_state(self, state: EngineState, feats: dict[str, float], names: Sequence[str]) -> None:
         """Fold one frame's engine state into the record; saves after a finished rep."""
-        save = False
         with self.lock:
             rec = self.record
             if rec is None:
                 return
             self.last_frame_wall = time.monotonic()
-            if state.new_rep is not None:
-                rec.reps.append(rep_to_dict(state.new_rep))
-                save = True
             if state.new_cue is not None:
                 rec.cues.append([round(state.t_s, 3), state.new_cue.code])
             if state.t_s >= self._series_next:
                 self._series_next = state.t_s + SERIES_EVERY_S
                 rec.series.append([round(state.t_s, 2), *(_round(feats.get(n, math.nan)) for n in names)])
-        if save:
-            self.save_async()
+            if state.new_rep is not None:
+                rec.reps.append(rep_to_dict(state.new_rep))
+                self._submit(self._copy(rec))
 
     def note(self, text: str) -> None:
         """Add a note to the live record (e.g. a camera problem)."""
@@ -314,15 +327,17 @@ class CoachSession:
                 return
             self.live = False
             self.record.ended_at = now_iso()
-        self.save_async()
+            self._submit(self._copy(self.record))
 
     def set_pain_after(self, value: int) -> str | None:
-        """Store the pain score after the session on the last record; returns an error text or None."""
+        """Store the pain score after the session on the last record and save it, after every save asked
+        for before (waits for it); returns an error text or None."""
         with self.lock:
             if self.record is None:
                 return None
             self.record.pain_after = int(value)
-        return self.save_now()
+            fut = self._submit(self._copy(self.record))
+        return self._wait(fut)
 
     # ------------------------------------------------------------------ saving
 
@@ -331,34 +346,69 @@ class CoachSession:
         with self.lock:
             return list(self.record.reps) if self.record is not None else []
 
-    def snapshot(self) -> SessionRecord | None:
-        """A private copy of the current record (safe to read without the lock)."""
-        with self.lock:
-            return copy.deepcopy(self.record)
+    @staticmethod
+    def _copy(rec: SessionRecord) -> SessionRecord:
+        """A private copy of ``rec``: new lists, shared rows (a row never changes once it is added)."""
+        return dataclasses.replace(
+            rec,
+            reps=list(rec.reps),
+            series=list(rec.series),
+            series_features=list(rec.series_features),
+            cues=list(rec.cues),
+            notes=list(rec.notes),
+        )
 
-    def save_now(self) -> str | None:
-        """Save the current record synchronously; returns an error text or None."""
-        rec = self.snapshot()
-        if rec is None or self.store is None:
-            return None
+    def snapshot(self) -> SessionRecord | None:
+        """A private copy of the current record (safe to read without the lock; do not mutate its rows)."""
+        with self.lock:
+            return self._copy(self.record) if self.record is not None else None
+
+    def _save(self, rec: SessionRecord) -> str | None:
+        """Write ``rec`` (in the saver thread); returns an error text or None."""
+        assert self.store is not None
         try:
             self.store.save(rec)
         except StoreError as e:
-            with self.lock:
-                self.save_error = str(e)
-            return str(e)
+            err = str(e)
+        except Exception as e:  # never let a save kill the saver silently
+            log.exception("saving session %s failed", rec.id)
+            err = f"{type(e).__name__}: {e}"
+        else:
+            err = None
         with self.lock:
-            self.save_error = None
-        return None
+            self.save_error = err
+        return err
+
+    def _submit(self, rec: SessionRecord) -> Future[str | None] | None:
+        """Queue ``rec`` (a snapshot) for saving after every earlier request; None without a store."""
+        if self.store is None:
+            return None
+        try:
+            return self._saver.submit(self._save, rec)
+        except RuntimeError:  # executor shut down at interpreter exit
+            done: Future[str | None] = Future()
+            done.set_result(self._save(rec))
+            return done
+
+    def _wait(self, fut: Future[str | None] | None) -> str | None:
+        if fut is None:
+            return None
+        try:
+            return fut.result(timeout=SAVE_WAIT_S)
+        except FutureTimeout:
+            return f"saving took longer than {SAVE_WAIT_S:.0f} s; it goes on in the background"
+
+    def save_now(self) -> str | None:
+        """Save the current record after every earlier request and wait; returns an error text or None."""
+        with self.lock:
+            fut = self._submit(self._copy(self.record)) if self.record is not None else None
+        return self._wait(fut)
 
     def save_async(self) -> None:
-        """Save the current record in the background (in order; never blocks the video thread)."""
-        if self.store is None:
-            return
-        try:
-            self._saver.submit(self.save_now)
-        except RuntimeError:  # executor shut down at interpreter exit
-            self.save_now()
+        """Save the current record as it is now, in the background (in order; never blocks the video)."""
+        with self.lock:
+            if self.record is not None:
+                self._submit(self._copy(self.record))
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until every background save so far has finished."""
@@ -406,15 +456,15 @@ class LiveStats:
     processed: int = 0
     dropped: int = 0
     errors: int = 0
-    latency_ms: list[float] = field(default_factory=list)
-    cue_latency_ms: list[float] = field(default_factory=list)
-    pose_ms: list[float] = field(default_factory=list)
+    latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_KEEP))
+    cue_latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_KEEP))
+    pose_ms: deque[float] = field(default_factory=lambda: deque(maxlen=STATS_KEEP))
 
     def summary(self) -> dict[str, Any]:
-        """Medians and 95th percentiles, JSON-ready."""
+        """Medians and 95th percentiles of the recent samples, JSON-ready."""
 
-        def pct(v: list[float], q: float) -> float | None:
-            return round(float(np.percentile(v, q)), 1) if v else None
+        def pct(v: deque[float], q: float) -> float | None:
+            return round(float(np.percentile(np.fromiter(v, float), q)), 1) if v else None
 
         return {
             "processed": self.processed,
@@ -557,7 +607,16 @@ class LiveProcessor:
         return t_s, t + self._offset
 
     def process(self, frame: av.VideoFrame, dropped: int = 0) -> av.VideoFrame:
-        """Analyse one frame and return it with the overlay; never raises (errors are reported)."""
+        """Analyse one frame and return it with the overlay; never raises (errors are reported).
+
+        After :meth:`on_ended` the frame is returned untouched (the landmarker is closed).
+        """
+        with self._lock:  # on_ended waits for the frame in hand before closing the landmarker
+            if self._closed:
+                return frame
+            return self._process(frame, dropped)
+
+    def _process(self, frame: av.VideoFrame, dropped: int) -> av.VideoFrame:
         wall = self.clock()
         self._tick_input(frame)
         self.stats.dropped += dropped
@@ -606,10 +665,10 @@ class LiveProcessor:
         self.stats.pose_ms.append((self.clock() - t0) * 1000.0)
         back = (math.nan, math.nan)
         if pf.mask is not None and pf.has_pose and self._back is not None:
-            back = (
-                self._back(pf.mask, pf.landmarks, Side.LEFT),
-                self._back(pf.mask, pf.landmarks, Side.RIGHT),
-            )
+            # Only the side believed to face the camera is used by the pipeline: measure that one only.
+            side = self.pipeline.side
+            value = float(self._back(pf.mask, pf.landmarks, side))
+            back = (value, math.nan) if side == Side.LEFT else (math.nan, value)
         state = self.pipeline.step(
             t_s,
             pf.landmarks,

@@ -8,8 +8,10 @@ Wiring only: the analysis is :class:`formcheck.pipeline.LivePipeline` inside
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,7 +100,7 @@ def _panel() -> PanelState:
     return st.session_state["fc_panel"]
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _template(name: str) -> Template:
     return load_template(name)
 
@@ -113,9 +115,38 @@ def _setup_picture(name: str, lang: str) -> Any:
 # ---------------------------------------------------------------------------------------------- page
 
 
+def runs_local_only(address: str | None, gather_usage_stats: object) -> bool:
+    """Whether the server settings keep everything on this computer.
+
+    The server must listen on a loopback address only (``127.x.x.x``, ``localhost``, ``::1``; no address
+    means every network interface) and Streamlit must not send usage statistics.
+    """
+    if gather_usage_stats is not False:
+        return False
+    host = (address or "").strip().strip("[]").lower()
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _local_only_guard() -> bool:
+    """Show how to start formcheck properly and return False when the server is not local-only."""
+    if runs_local_only(st.get_option("server.address"), st.get_option("browser.gatherUsageStats")):
+        return True
+    st.error(f"{message('not_local', 'nl')}\n\n{message('not_local', 'en')}")
+    return False
+
+
 def main() -> None:
     """Render the whole page (called by ``app.py`` on every run)."""
     st.set_page_config(page_title="formcheck", layout="wide")
+    if not _local_only_guard():
+        st.stop()
     st.html(ui.CSS)
     lang = _sidebar()
     st.title(t("app_title", lang))
@@ -368,17 +399,41 @@ def readout(u: LiveUpdate | None, template: Template, lang: str, note: str | Non
     )
 
 
+def speech_items(updates: Sequence[LiveUpdate], lang: str) -> list[tuple[str, str, str]]:
+    """What to say for the updates of one poll: ``(id, text, lang)`` items, at most one per session.
+
+    The newest rep count and the newest cue of the poll are said together as one utterance ("3. Nice
+    bridge!"), so the count is never cut off by its own cue; counts and cues overtaken within the same poll
+    are not said at all. The id ends in ``-rep`` when the item says a count, else in ``-cue``.
+    """
+    out: list[tuple[str, str, str]] = []
+    groups: list[list[LiveUpdate]] = []
+    for u in updates:
+        if groups and groups[-1][0].session_id == u.session_id:
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    for group in groups:
+        rep = next((u for u in reversed(group) if u.new_rep is not None), None)
+        cue = next((u for u in reversed(group) if u.new_cue is not None), None)
+        if rep is None and cue is None:
+            continue
+        parts = [str(rep.reps)] if rep is not None else []
+        if cue is not None and cue.new_cue is not None:
+            parts.append(cue.new_cue[1].get(lang))
+        last = max((u for u in (rep, cue) if u is not None), key=lambda u: u.seq)
+        kind = "rep" if rep is not None else "cue"
+        out.append((f"{last.session_id}-{last.seq}-{kind}", ". ".join(parts), lang))
+    return out
+
+
 @st.fragment(run_every=POLL_S)
 def _live_panel(coach: CoachSession, template: Template, lang: str, mode: str, muted: bool) -> None:
     """Polls the video thread's updates and redraws the board (no full rerun)."""
     panel = _panel()
     updates = coach.drain()
     speech = panel.speech if panel.speech is not None else []
-    for u in updates:
-        if u.new_rep is not None:
-            speech.append((f"{u.session_id}-{u.seq}-rep", str(u.reps), lang))
-        if u.new_cue is not None:
-            speech.append((f"{u.session_id}-{u.seq}-cue", u.new_cue[1].get(lang), lang))
+    speech.extend(speech_items(updates, lang))
     panel.speech = speech[-SPEECH_KEEP:]
     if updates:
         panel.last = updates[-1]
@@ -562,7 +617,9 @@ def _summary(coach: CoachSession, lang: str) -> None:
 
 def _history(lang: str) -> None:
     store = _store()
-    with st.expander(t("history_title", lang)):
+    with st.expander(t("history_title", lang), expanded=bool(st.session_state.get("fc_delete_asked"))):
+        if st.session_state.pop("fc_history_deleted", False):
+            st.success(t("history_deleted", lang))
         try:
             recent = store.recent(10)
         except StoreError as e:
@@ -571,19 +628,55 @@ def _history(lang: str) -> None:
         if not recent:
             st.write(t("history_empty", lang))
             return
-        for rec in recent:
-            try:
-                date = datetime.fromisoformat(rec.started_at).astimezone().strftime("%Y-%m-%d %H:%M")
-            except ValueError:
-                date = rec.started_at
-            st.write(
-                t(
-                    "history_row",
-                    lang,
-                    date=date,
-                    exercise=_title(rec.exercise, lang),
-                    reps=len(rec.reps),
-                    before="–" if rec.pain_before is None else rec.pain_before,
-                    after="–" if rec.pain_after is None else rec.pain_after,
-                )
+        _history_rows(recent, lang)
+        _delete_history(store, lang)
+
+
+def _delete_history(store: SessionStore, lang: str) -> None:
+    """The "delete my history" button, with a confirmation step."""
+    if not st.session_state.get("fc_delete_asked"):
+        if st.button(t("delete_history", lang), key="fc_delete_history"):
+            st.session_state["fc_delete_asked"] = True
+            st.rerun()
+        return
+    st.warning(t("delete_confirm", lang))
+    yes, no = st.columns(2)
+    if yes.button(t("delete_yes", lang), key="fc_delete_yes", type="primary"):
+        st.session_state["fc_delete_asked"] = False
+        coach = st.session_state.get("fc_coach")
+        if isinstance(coach, CoachSession):
+            coach.flush()  # a save still queued must not bring a session back after the delete
+        try:
+            store.delete_all()
+        except StoreError as e:
+            st.error(t("save_failed", lang, error=str(e)))
+            return
+        if isinstance(coach, CoachSession):
+            with coach.lock:
+                if not coach.live:  # the finished session on screen is gone too (a live one goes on)
+                    coach.record = None
+                    coach.last_lift = None
+        st.session_state["fc_history_deleted"] = True
+        st.rerun()
+    if no.button(t("delete_no", lang), key="fc_delete_no"):
+        st.session_state["fc_delete_asked"] = False
+        st.rerun()
+
+
+def _history_rows(recent: Sequence[SessionRecord], lang: str) -> None:
+    for rec in recent:
+        try:
+            date = datetime.fromisoformat(rec.started_at).astimezone().strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            date = rec.started_at
+        st.write(
+            t(
+                "history_row",
+                lang,
+                date=date,
+                exercise=_title(rec.exercise, lang),
+                reps=len(rec.reps),
+                before="–" if rec.pain_before is None else rec.pain_before,
+                after="–" if rec.pain_after is None else rec.pain_after,
             )
+        )

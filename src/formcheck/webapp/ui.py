@@ -79,6 +79,23 @@ def esc(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+#: Characters that must not appear literally in JSON placed inside ``<script>``: ``<`` (``</script>``,
+#: ``<!--``), ``>`` and ``&`` (HTML parsing), and the two line separators JavaScript treats as newlines.
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(value: object) -> str:
+    """``value`` as JSON that is safe to place inside an HTML ``<script>`` element.
+
+    The unsafe characters become ``\\uXXXX`` escapes (the same string for JavaScript), so no text can ever
+    close the script tag or open an HTML comment.
+    """
+    out = json.dumps(value)
+    for ch, rep in _SCRIPT_UNSAFE.items():
+        out = out.replace(ch, rep)
+    return out
+
+
 @dataclass(frozen=True)
 class Readout:
     """What the big board shows (all texts already translated).
@@ -212,6 +229,10 @@ def lifts_html(items: Sequence[LiftItem]) -> str:
 SPEECH_LANG: dict[str, str] = {"nl": "nl-NL", "en": "en-US"}
 
 
+#: An utterance still queued or speaking this long after it was asked for is stale: a newer one cancels it.
+SPEECH_STALE_MS = 2000
+
+
 def speech_html(items: Sequence[tuple[str, str, str]], muted: bool, no_voice: str) -> str:
     """A script that speaks each ``(id, text, lang)`` once, with the browser's own offline voices.
 
@@ -219,13 +240,19 @@ def speech_html(items: Sequence[tuple[str, str, str]], muted: bool, no_voice: st
     the machine; when the browser has none, nothing is spoken and the ``no_voice`` note is shown instead.
     Every item is logged in ``window.__fcSpeech`` (for tests); ids already handled are skipped, so
     re-rendering the same items never repeats them.
+
+    New items are queued behind what is being said; only utterances asked for more than
+    :data:`SPEECH_STALE_MS` ago are cancelled (those still fresh are queued again), so a count and the cue
+    right after it are both heard, but the voice never lags far behind the exercise.
     """
-    data = json.dumps([{"id": i, "text": t, "lang": SPEECH_LANG.get(lang, lang)} for i, t, lang in items])
+    data = script_json([{"id": i, "text": t, "lang": SPEECH_LANG.get(lang, lang)} for i, t, lang in items])
     return (
         f'<div class="fc-stats" id="fc-novoice" style="display:none;color:#7c2d12">{esc(no_voice)}</div>'
         "<script>(function(){"
         "const w = window; w.__fcSpoken = w.__fcSpoken || {}; w.__fcSpeech = w.__fcSpeech || [];"
+        "w.__fcQueue = w.__fcQueue || [];"
         f"const items = {data}; const muted = {'true' if muted else 'false'};"
+        f"const STALE_MS = {SPEECH_STALE_MS};"
         "const synth = w.speechSynthesis;"
         "function voices(){ return synth ? synth.getVoices().filter(v => v.localService) : []; }"
         "function voice(lang){ const vs = voices(); const base = lang.slice(0,2);"
@@ -233,12 +260,21 @@ def speech_html(items: Sequence[tuple[str, str, str]], muted: bool, no_voice: st
         "function note(){ const el = document.getElementById('fc-novoice');"
         " if (el) el.style.display = (!muted && voices().length === 0) ? 'block' : 'none'; }"
         "if (synth) { setTimeout(note, 1500); }"
+        "function say(e){ const q = Object.assign({}, e); const u = new SpeechSynthesisUtterance(q.text);"
+        " u.lang = q.lang; u.voice = q.voice; u.rate = 0.95;"
+        " const gone = () => { w.__fcQueue = w.__fcQueue.filter(x => x !== q); };"
+        " u.onend = gone; u.onerror = gone; w.__fcQueue.push(q); synth.speak(u); }"
+        "if (synth && muted && (synth.pending || synth.speaking)) { w.__fcQueue = []; synth.cancel(); }"
+        "function drop_stale(){ const now = Date.now();"
+        " if (!(synth.pending || synth.speaking)) { w.__fcQueue = []; return; }"
+        " if (!w.__fcQueue.some(e => now - e.t > STALE_MS)) return;"
+        " const keep = w.__fcQueue.filter(e => now - e.t <= STALE_MS); w.__fcQueue = [];"
+        " synth.cancel(); for (const e of keep) say(e); }"
         "for (const it of items){ if (w.__fcSpoken[it.id]) continue; w.__fcSpoken[it.id] = 1;"
         " const v = voice(it.lang); const rec = {id: it.id, text: it.text, lang: it.lang, muted: muted,"
         " spoken: false};"
-        " if (!muted && v){ if (synth.pending || synth.speaking) { synth.cancel(); }"
-        "  const u = new SpeechSynthesisUtterance(it.text); u.lang = it.lang; u.voice = v; u.rate = 0.95;"
-        "  synth.speak(u); rec.spoken = true; }"
+        " if (!muted && v){ drop_stale(); say({text: it.text, lang: it.lang, voice: v, t: Date.now()});"
+        "  rec.spoken = true; }"
         " w.__fcSpeech.push(rec); }"
         "})();</script>"
     )
@@ -256,7 +292,7 @@ def replay_html(frames: Sequence[bytes], fps: float, speed: float, caption: str,
     """
     if not frames:
         return ""
-    srcs = json.dumps(["data:image/jpeg;base64," + base64.b64encode(f).decode("ascii") for f in frames])
+    srcs = script_json(["data:image/jpeg;base64," + base64.b64encode(f).decode("ascii") for f in frames])
     delay_ms = max(10, int(1000.0 / max(1.0, fps) / max(0.05, speed)))
     rid = esc(replay_id)
     return (
