@@ -80,3 +80,23 @@ def test_hips_first_flagged_on_the_hips_first_clip_only(report):
         share[stem] = sum("hips_first" in r.faults for r in reps) / len(reps)
     assert share["tby66_0016h_1"] >= 0.8, share
     assert share["tby66_0016c_1"] <= 0.2 and share["tby66_0016k_1"] <= 0.2, share
+
+
+def test_rounded_back_is_cued_live_at_the_load_only_when_rounded():
+    from formcheck.analyze import analyze_trace, fault_joints_by_frame
+    from formcheck.pipeline import PoseTrace
+    from formcheck.templates import load_template
+
+    lifting = load_template("lifting")
+    live_share = {}
+    for stem in ("tby66_0016c_1", "tby66_0016h_1", "tby66_0016k_1", "tby66_0016r_1"):
+        a = analyze_trace(PoseTrace.load(str(TRACES / f"{stem}.npz")), lifting)
+        flagged = sum("rounded_back" in s.live_faults for s in a.states)
+        live_share[stem] = flagged / len(a.states)
+        marks = fault_joints_by_frame(a)
+        if stem.endswith("r_1"):
+            inside = [marks[int(r.turn_s * a.trace.fps)] for r in a.reps]
+            assert all({"shoulder", "hip"} <= m for m in inside)
+            assert not marks[0]  # standing still before the first lift
+    assert live_share["tby66_0016r_1"] > 0.1, live_share
+    assert max(live_share[s] for s in ("tby66_0016c_1", "tby66_0016h_1", "tby66_0016k_1")) == 0.0, live_share

@@ -7,6 +7,7 @@ worker processes (one landmarker each, VIDEO mode), which uses both cores of a s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import multiprocessing as mp
 import os
@@ -312,6 +313,25 @@ def analyze_video(
     return a
 
 
+def fault_joints_by_frame(analysis: Analysis) -> list[frozenset[str]]:
+    """Per frame, the joints of the faults of the rep that frame belongs to (for the annotated video).
+
+    Offline the verdict of a whole rep is known, so its faulty joints can be drawn red over the entire rep,
+    not only from the moment the fault was seen.
+    """
+    out: list[frozenset[str]] = [frozenset()] * analysis.trace.frames
+    joints = {f.code: frozenset(f.joints) for f in analysis.template.faults}
+    for r in analysis.reps:
+        bad = frozenset().union(*(joints.get(c, frozenset()) for c in r.faults))
+        if not bad:
+            continue
+        i0 = max(0, int(r.start_s * analysis.trace.fps))
+        i1 = min(analysis.trace.frames, int(np.ceil(r.end_s * analysis.trace.fps)) + 1)
+        for i in range(i0, i1):
+            out[i] = out[i] | bad
+    return out
+
+
 def write_annotated(
     analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]
 ) -> int:
@@ -330,6 +350,7 @@ def write_annotated(
     names = list(analysis.features)
     cols = np.stack([analysis.features[k] for k in names], axis=1)
     n_frames = analysis.trace.frames
+    hindsight = fault_joints_by_frame(analysis)
     decoded: queue.Queue[tuple[int, np.ndarray] | None] = queue.Queue(maxsize=8)
     drawn: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=8)
     stop = threading.Event()
@@ -366,10 +387,13 @@ def write_annotated(
         while (item := decoded.get()) is not None:
             i, bgr = item
             feats = dict(zip(names, cols[i].tolist(), strict=True))
+            state = analysis.states[i]
+            if hindsight[i]:
+                state = dataclasses.replace(state, bad_joints=state.bad_joints | hindsight[i])
             draw_overlay(
                 bgr,
                 analysis.landmarks[i],
-                analysis.states[i],
+                state,
                 analysis.template,
                 analysis.lang,
                 feats,
