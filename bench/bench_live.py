@@ -26,6 +26,7 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from streamlit_webrtc.process import AsyncVideoProcessTrack
 
+from formcheck.video import probe, read_frames
 from formcheck.webapp.live import TARGET_FPS, CoachSession, LiveProcessor, LiveSettings, reset_auto_decision
 
 DEFAULT_CLIP = (
@@ -62,15 +63,10 @@ class ClipTrack(MediaStreamTrack):
 
 def load_clip(path: Path, size: tuple[int, int] = (640, 480)) -> list[np.ndarray]:
     """Every frame of ``path`` resized to ``size`` (BGR)."""
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.resize(f, size) if (f.shape[1], f.shape[0]) != size else f)
-    cap.release()
-    return frames
+    return [
+        cv2.resize(f, size) if (f.shape[1], f.shape[0]) != size else f
+        for _i, _t, f in read_frames(probe(path))
+    ]
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:

@@ -102,14 +102,12 @@ def write_y4m(clip: Path, out: Path, pad_frames: int = PAD_FRAMES, size: tuple[i
     """Write ``clip`` + ``pad_frames`` copies of its last frame as 4:2:0 YUV4MPEG2; returns the frames."""
     import cv2
 
-    cap = cv2.VideoCapture(str(clip))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.resize(f, size) if (f.shape[1], f.shape[0]) != size else f)
-    cap.release()
+    from formcheck.video import probe, read_frames
+
+    frames = [
+        cv2.resize(f, size) if (f.shape[1], f.shape[0]) != size else f
+        for _i, _t, f in read_frames(probe(clip))
+    ]
     if not frames:
         raise RuntimeError(f"no frames decoded from {clip}")
     frames += [frames[-1]] * pad_frames

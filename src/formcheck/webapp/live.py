@@ -732,13 +732,22 @@ class LiveProcessor:
         s = self.session
         rec = s.record
         feats = self.pipeline.last_features
-        if state is None:
+        common = {
+            "seq": s.next_seq(),
+            "session_id": rec.id if rec else "",
+            "t_s": t_s,
+            "wall": wall,
+            "exercise": self.template.name,
+            "fps": self._rate.fps,
+            "input_fps": self._in_rate.fps,
+            "dropped": self.stats.dropped,
+            "model": self.model,
+            "latency_ms": latency,
+            "error": error,
+        }
+        if state is None:  # the frame could not be processed: keep the count, say nothing new
             update = LiveUpdate(
-                seq=s.next_seq(),
-                session_id=rec.id if rec else "",
-                t_s=t_s,
-                wall=wall,
-                exercise=self.template.name,
+                **common,
                 reps=len(self.pipeline.engine.reps),
                 counting=False,
                 phase=None,
@@ -749,20 +758,10 @@ class LiveProcessor:
                 new_cue=None,
                 new_rep=None,
                 feats={},
-                fps=self._rate.fps,
-                input_fps=self._in_rate.fps,
-                dropped=self.stats.dropped,
-                model=self.model,
-                latency_ms=latency,
-                error=error,
             )
         else:
             update = LiveUpdate(
-                seq=s.next_seq(),
-                session_id=rec.id if rec else "",
-                t_s=t_s,
-                wall=wall,
-                exercise=self.template.name,
+                **common,
                 reps=state.reps,
                 counting=state.counting,
                 phase=state.phase,
@@ -773,11 +772,5 @@ class LiveProcessor:
                 new_cue=(state.new_cue.code, state.new_cue.text) if state.new_cue is not None else None,
                 new_rep=state.new_rep,
                 feats={n: float(feats.get(n, math.nan)) for n in self._names},
-                fps=self._rate.fps,
-                input_fps=self._in_rate.fps,
-                dropped=self.stats.dropped,
-                model=self.model,
-                latency_ms=latency,
-                error=error,
             )
         s.publish(update)
