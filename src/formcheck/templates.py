@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from formcheck.geometry import FEATURES
+
+_T = TypeVar("_T")
 
 LANGS: tuple[str, ...] = ("nl", "en")
 VIEWS: tuple[str, ...] = ("side", "front")
@@ -369,31 +372,79 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     r.num("schema", 1, 1)
     name = r.str("name")
     title, instructions = r.text("title"), r.text("instructions")
+    camera = _section(r, "camera", _camera)
+    position = _section(r, "position", _position)
+    phases = _phases(r)
+    names = tuple(p.name for p in phases)
+    rep = _section(r, "rep", lambda x: _rep(x, names))
+    hr = r.sub("hold", required=False)
+    hold = _hold(hr, names) if hr is not None else None
+    tempo = tuple(_tempo(x, names) for x in r.subs("tempo", required=False))
+    faults = tuple(_fault(x, names) for x in r.subs("faults", required=False))
+    codes = [f.code for f in faults] + [t.code for t in tempo] + ([hold.code] if hold else [])
+    dup = {c for c in codes if codes.count(c) > 1}
+    if dup:
+        r.fail("faults", f"fault codes must be unique, '{sorted(dup)[0]}' is used twice")
+    tr = r.sub("technique", required=False)
+    technique = _technique(tr) if tr is not None else None
+    good = _section(r, "cues", lambda x: x.text("good"))
+    display = r.strs("display")
+    for d in display:
+        if d not in FEATURES:
+            r.fail("display", f"expected known features ({', '.join(FEATURES)}), got '{d}'")
+    target = int(r.num("target_reps", 1, 100))
+    r.done()
+    return Template(
+        name=name,
+        title=title,
+        instructions=instructions,
+        camera=camera,
+        position=position,
+        phases=phases,
+        rep=rep,
+        hold=hold,
+        tempo=tempo,
+        faults=faults,
+        technique=technique,
+        good_cue=good,
+        display=display,
+        target_reps=target,
+        source=source,
+    )
 
-    cr = r.sub("camera")
-    assert cr is not None
-    dist = cr.raw("distance_m")
+
+def _section(r: _Reader, key: str, parse: Callable[[_Reader], _T]) -> _T:
+    """Parse the required table ``key`` with ``parse`` and reject its unknown keys."""
+    x = r.sub(key)
+    assert x is not None  # required: a missing table has already failed
+    out = parse(x)
+    x.done()
+    return out
+
+
+def _camera(x: _Reader) -> Camera:
+    dist = x.raw("distance_m")
     if (
         not isinstance(dist, list)
         or len(dist) != 2
-        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in dist)
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in dist)
         or not 0.3 <= dist[0] < dist[1] <= 10
     ):
-        cr.fail(cr.key("distance_m"), "expected [near, far] in metres, 0.3 <= near < far <= 10")
-    camera = Camera(
-        view=cr.str("view", VIEWS),
+        x.fail(x.key("distance_m"), "expected [near, far] in metres, 0.3 <= near < far <= 10")
+    return Camera(
+        view=x.str("view", VIEWS),
         distance_m=(float(dist[0]), float(dist[1])),
-        height=cr.str("height", CAMERA_HEIGHTS),
-        text=cr.text("text"),
-        posture=cr.str("posture", POSTURES, default="standing"),
+        height=x.str("height", CAMERA_HEIGHTS),
+        text=x.text("text"),
+        posture=x.str("posture", POSTURES, default="standing"),
     )
-    cr.done()
 
-    pr = r.sub("position")
-    assert pr is not None
-    position = Position(require=_bands(pr, "require"), settle_s=pr.num("settle_s", 0, 10), cue=pr.text("cue"))
-    pr.done()
 
+def _position(x: _Reader) -> Position:
+    return Position(require=_bands(x, "require"), settle_s=x.num("settle_s", 0, 10), cue=x.text("cue"))
+
+
+def _phases(r: _Reader) -> tuple[Phase, ...]:
     phases: list[Phase] = []
     for x in r.subs("phases"):
         ph = Phase(
@@ -407,130 +458,97 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
             x.fail(x.key("name"), f"phase '{ph.name}' is defined twice")
         phases.append(ph)
     _check_gaps(r, phases)
-    names = tuple(p.name for p in phases)
+    return tuple(phases)
 
-    rr = r.sub("rep")
-    assert rr is not None
-    seq, pair = rr.raw("sequence", required=False), rr.raw("pair", required=False)
+
+def _rep(x: _Reader, names: tuple[str, ...]) -> RepRule:
+    seq, pair = x.raw("sequence", required=False), x.raw("pair", required=False)
     if (seq is None) == (pair is None):
-        rr.fail(rr.key("sequence"), "expected exactly one of 'sequence' or 'pair'")
+        x.fail(x.key("sequence"), "expected exactly one of 'sequence' or 'pair'")
     kind = "sequence" if seq is not None else "pair"
-    rep_phases = rr.strs(kind)
+    rep_phases = x.strs(kind)
     for p in rep_phases:
         if p not in names:
-            rr.fail(rr.key(kind), f"unknown phase '{p}' (phases: {', '.join(names)})")
+            x.fail(x.key(kind), f"unknown phase '{p}' (phases: {', '.join(names)})")
     if kind == "sequence" and (len(rep_phases) < 3 or rep_phases[0] != rep_phases[-1]):
-        rr.fail(rr.key("sequence"), "expected at least 3 phases starting and ending in the same phase")
+        x.fail(x.key("sequence"), "expected at least 3 phases starting and ending in the same phase")
     if kind == "pair" and (len(rep_phases) != 2 or rep_phases[0] == rep_phases[1]):
-        rr.fail(rr.key("pair"), "expected two different phases")
+        x.fail(x.key("pair"), "expected two different phases")
     rep = RepRule(
         kind=kind,
         phases=rep_phases,
-        extreme=rr.str("extreme", ("max", "min"), default="max"),
-        min_s=rr.num("min_s", 0, 60),
-        max_s=rr.num("max_s", 0.5, 600),
-        dwell_s=rr.num("dwell_s", 0, 2, default=0.1),
+        extreme=x.str("extreme", ("max", "min"), default="max"),
+        min_s=x.num("min_s", 0, 60),
+        max_s=x.num("max_s", 0.5, 600),
+        dwell_s=x.num("dwell_s", 0, 2, default=0.1),
     )
     if rep.min_s >= rep.max_s:
-        rr.fail(rr.key("max_s"), "expected max_s > min_s")
-    rr.done()
+        x.fail(x.key("max_s"), "expected max_s > min_s")
+    return rep
 
-    hold = None
-    hr = r.sub("hold", required=False)
-    if hr is not None:
-        hold = Hold(
-            phase=_phase_ref(hr, "phase", names),
-            min_s=hr.num("min_s", 0, 600),
-            max_s=hr.num("max_s", 0, 600),
-            require=_bands(hr, "require", required=False),
-            code=hr.str("code"),
-            penalty=hr.num("penalty", 0, 100, default=20),
-            cue=hr.text("cue"),
-            done_cue=hr.text("done_cue"),
-        )
-        if hold.min_s > hold.max_s:
-            hr.fail(hr.key("max_s"), f"expected max_s >= min_s ({hold.min_s:g})")
-        hr.done()
 
-    tempo: list[Tempo] = []
-    for x in r.subs("tempo", required=False):
-        tempo.append(
-            Tempo(
-                code=x.str("code"),
-                from_phase=_phase_ref(x, "from", names),
-                to_phase=_phase_ref(x, "to", names),
-                min_s=x.num("min_s", 0, 60),
-                penalty=x.num("penalty", 0, 100, default=15),
-                cue=x.text("cue"),
-            )
-        )
-        x.done()
-
-    faults: list[Fault] = []
-    for x in r.subs("faults", required=False):
-        feature = _feature(x)
-        during = x.str("during", default="rep")
-        if during not in WINDOWS and during not in names:
-            x.fail(x.key("during"), f"expected one of {', '.join(WINDOWS + names)}, got '{during}'")
-        fault = Fault(
-            code=x.str("code"),
-            feature=feature,
-            stat=x.str("stat", STATS),
-            during=during,
-            above=x.opt_num("above"),
-            below=x.opt_num("below"),
-            priority=int(x.num("priority", 1, 9)),
-            penalty=x.num("penalty", 0, 100, default=20),
-            live=x.bool("live", False),
-            joints=x.strs("joints", default=()),
-            cue=x.text("cue"),
-        )
-        if fault.above is None and fault.below is None:
-            x.fail(x.key("above"), "expected 'above' and/or 'below' (the fault threshold)")
-        x.done()
-        faults.append(fault)
-    codes = [f.code for f in faults] + [t.code for t in tempo] + ([hold.code] if hold else [])
-    dup = {c for c in codes if codes.count(c) > 1}
-    if dup:
-        r.fail("faults", f"fault codes must be unique, '{sorted(dup)[0]}' is used twice")
-
-    technique = None
-    tr = r.sub("technique", required=False)
-    if tr is not None:
-        classes = []
-        for x in tr.subs("classes"):
-            classes.append(TechniqueClass(name=x.str("name"), require=_bands(x, "require")))
-            x.done()
-        technique = Technique(classes=tuple(classes), default=tr.str("default"))
-        tr.done()
-
-    gr = r.sub("cues")
-    assert gr is not None
-    good = gr.text("good")
-    gr.done()
-    display = r.strs("display")
-    for d in display:
-        if d not in FEATURES:
-            r.fail("display", f"expected known features ({', '.join(FEATURES)}), got '{d}'")
-    target = int(r.num("target_reps", 1, 100))
-    r.done()
-    return Template(
-        name=name,
-        title=title,
-        instructions=instructions,
-        camera=camera,
-        position=position,
-        phases=tuple(phases),
-        rep=rep,
-        hold=hold,
-        tempo=tuple(tempo),
-        faults=tuple(faults),
-        technique=technique,
-        good_cue=good,
-        display=display,
-        target_reps=target,
-        source=source,
+def _hold(x: _Reader, names: tuple[str, ...]) -> Hold:
+    hold = Hold(
+        phase=_phase_ref(x, "phase", names),
+        min_s=x.num("min_s", 0, 600),
+        max_s=x.num("max_s", 0, 600),
+        require=_bands(x, "require", required=False),
+        code=x.str("code"),
+        penalty=x.num("penalty", 0, 100, default=20),
+        cue=x.text("cue"),
+        done_cue=x.text("done_cue"),
     )
+    if hold.min_s > hold.max_s:
+        x.fail(x.key("max_s"), f"expected max_s >= min_s ({hold.min_s:g})")
+    x.done()
+    return hold
+
+
+def _tempo(x: _Reader, names: tuple[str, ...]) -> Tempo:
+    tempo = Tempo(
+        code=x.str("code"),
+        from_phase=_phase_ref(x, "from", names),
+        to_phase=_phase_ref(x, "to", names),
+        min_s=x.num("min_s", 0, 60),
+        penalty=x.num("penalty", 0, 100, default=15),
+        cue=x.text("cue"),
+    )
+    x.done()
+    return tempo
+
+
+def _fault(x: _Reader, names: tuple[str, ...]) -> Fault:
+    feature = _feature(x)
+    during = x.str("during", default="rep")
+    if during not in WINDOWS and during not in names:
+        x.fail(x.key("during"), f"expected one of {', '.join(WINDOWS + names)}, got '{during}'")
+    fault = Fault(
+        code=x.str("code"),
+        feature=feature,
+        stat=x.str("stat", STATS),
+        during=during,
+        above=x.opt_num("above"),
+        below=x.opt_num("below"),
+        priority=int(x.num("priority", 1, 9)),
+        penalty=x.num("penalty", 0, 100, default=20),
+        live=x.bool("live", False),
+        joints=x.strs("joints", default=()),
+        cue=x.text("cue"),
+    )
+    if fault.above is None and fault.below is None:
+        x.fail(x.key("above"), "expected 'above' and/or 'below' (the fault threshold)")
+    x.done()
+    return fault
+
+
+def _technique(x: _Reader) -> Technique:
+    classes = []
+    for c in x.subs("classes"):
+        classes.append(TechniqueClass(name=c.str("name"), require=_bands(c, "require")))
+        c.done()
+    technique = Technique(classes=tuple(classes), default=x.str("default"))
+    x.done()
+    return technique
 
 
 def _phase_ref(r: _Reader, key: str, names: tuple[str, ...]) -> str:
