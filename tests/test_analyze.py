@@ -192,3 +192,18 @@ def test_two_workers_match_one() -> None:
     np.testing.assert_allclose(one.trace.landmarks[:half], two.trace.landmarks[:half], atol=1e-4)
     assert one.reps[0].start_s == pytest.approx(two.reps[0].start_s, abs=0.1)
     assert one.reps[0].end_s == pytest.approx(two.reps[0].end_s, abs=0.1)
+
+
+def test_dark_video_and_second_person_are_noted() -> None:
+    """A result from a dark clip or with two people says so in plain words (no model needed)."""
+    from formcheck.analyze import analyze_trace
+    from formcheck.pipeline import PoseTrace
+
+    trace = PoseTrace.load(str(Path(__file__).parent / "data" / "traces" / "physioplus_bridging.npz"))
+    bridge = load_template("bridge")
+    plain = analyze_trace(trace, bridge).to_json()["notes"]
+    assert plain == []
+    trace.brightness[:] = 12.0
+    trace.n_people[:] = 2
+    notes = analyze_trace(trace, bridge, "en").to_json()["notes"]
+    assert any("dark" in n for n in notes) and any("more than one person" in n.lower() for n in notes)

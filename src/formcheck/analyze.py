@@ -21,7 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.engine import Engine, EngineState, RepRecord
+from formcheck.engine import MIN_BRIGHTNESS, Engine, EngineState, RepRecord
 from formcheck.landmarks import Side, facing, has_pose, head_towards
 from formcheck.messages import message
 from formcheck.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
@@ -32,6 +32,8 @@ from formcheck.video import VideoInfo, probe, read_frames
 PARALLEL_MIN_FRAMES = 300
 
 ProgressFn = Callable[[int], None]
+#: A note warns about a second person when one is seen in more than this share of the frames.
+MULTIPLE_PEOPLE_SHARE = 0.05
 
 
 def brightness_of(bgr: np.ndarray) -> float:
@@ -243,6 +245,10 @@ class Analysis:
         }
         if frames_with_pose == 0:
             doc["notes"].append(message("no_person_in_video", self.lang))
+        if tr.frames and float(np.mean(tr.n_people >= 2)) > MULTIPLE_PEOPLE_SHARE:
+            doc["notes"].append(message("multiple_people_in_video", self.lang))
+        if tr.frames and float(np.median(tr.brightness)) < MIN_BRIGHTNESS:
+            doc["notes"].append(message("video_too_dark", self.lang))
         return doc
 
 

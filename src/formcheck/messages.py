@@ -44,6 +44,14 @@ MESSAGES: dict[str, Text] = {
         nl="Er is in deze video geen persoon gevonden.",
         en="No person was found in this video.",
     ),
+    "multiple_people_in_video": Text(
+        nl="Er was vaak meer dan één persoon in beeld; de analyse volgt één persoon en kan verspringen.",
+        en="More than one person was often in view; the analysis follows one person and may switch.",
+    ),
+    "video_too_dark": Text(
+        nl="De video is erg donker; de herkenning van de houding kan daardoor fouten maken.",
+        en="The video is very dark, which can make the pose detection unreliable.",
+    ),
     "video_truncated": Text(
         nl="Alleen {done} van de {total} beelden konden worden gelezen (is het bestand afgebroken?).",
         en="Only {done} of {total} frames could be decoded (is the file truncated?).",
