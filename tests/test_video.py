@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -174,3 +175,30 @@ def test_probe_matches_labels_of_shared_clips() -> None:
         assert abs(info.frames - clip["frames"]) <= max(2, 0.02 * clip["frames"]), clip["file"]
         if info.frames != clip["frames"]:  # the container's count is an estimate: decoding tells the truth
             assert sum(1 for _ in read_frames(info)) == clip["frames"], clip["file"]
+
+
+def test_variable_frame_rate_keeps_real_timing(tmp_path: Path) -> None:
+    """A phone-style VFR video: 1 s at 30 fps, then 1 s at 10 fps; times follow the container."""
+    import av
+
+    path = tmp_path / "vfr.mp4"
+    pts_ms = [round(i * 1000 / 30) for i in range(30)] + [1000 + i * 100 for i in range(10)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        for k, ms in enumerate(pts_ms):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), k * 5, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = ms, Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    info = probe(path)
+    times = [t for _i, t, _f in read_frames(info)]
+    assert len(times) == len(pts_ms)
+    assert np.all(np.diff(times) > 0)
+    np.testing.assert_allclose(times, np.array(pts_ms) / 1000.0, atol=0.002)
+    # a later start (a second worker's half) sees the same clock
+    tail = [t for _i, t, _f in read_frames(info, start=35)]
+    np.testing.assert_allclose(tail, np.array(pts_ms[35:]) / 1000.0, atol=0.002)

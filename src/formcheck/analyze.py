@@ -50,13 +50,14 @@ def _pose_part(
     from formcheck.pose import PoseEstimator
 
     info = probe(path)
-    lms, worlds, backs, people, bright = [], [], [], [], []
+    lms, worlds, backs, people, bright, times = [], [], [], [], [], []
     pending = 0
     with PoseEstimator(model, with_mask=with_mask) as est:
         for _i, t, bgr in read_frames(info, start, stop):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             pf = est.detect(rgb, round(t * 1000))
             lms.append(pf.landmarks)
+            times.append(t)
             worlds.append(pf.world)
             people.append(pf.n_people)
             bright.append(brightness_of(bgr))
@@ -76,6 +77,7 @@ def _pose_part(
         "back": np.asarray(backs, dtype=np.float32).reshape(-1, 2),
         "n_people": np.asarray(people, dtype=np.int32),
         "brightness": np.asarray(bright, dtype=np.float32),
+        "t": np.asarray(times, dtype=np.float64),
     }
 
 
@@ -177,6 +179,7 @@ def extract_trace(
         brightness=merged["brightness"],
         fps=info.fps,
         size=(info.width, info.height),
+        t=merged["t"],
     )
 
 
@@ -327,12 +330,13 @@ def fault_joints_by_frame(analysis: Analysis) -> list[frozenset[str]]:
     """
     out: list[frozenset[str]] = [frozenset()] * analysis.trace.frames
     joints = {f.code: frozenset(f.joints) for f in analysis.template.faults}
+    times = analysis.trace.times
     for r in analysis.reps:
         bad = frozenset().union(*(joints.get(c, frozenset()) for c in r.faults))
         if not bad:
             continue
-        i0 = max(0, int(r.start_s * analysis.trace.fps))
-        i1 = min(analysis.trace.frames, int(np.ceil(r.end_s * analysis.trace.fps)) + 1)
+        i0 = int(np.searchsorted(times, r.start_s - 1e-6, side="left"))
+        i1 = int(np.searchsorted(times, r.end_s + 1e-6, side="right"))
         for i in range(i0, i1):
             out[i] = out[i] | bad
     return out

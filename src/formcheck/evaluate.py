@@ -67,7 +67,9 @@ def evaluate_labels(labels: Path, *, model: str = "full", traces: Path | None = 
         right = 0
         details = []
         for lift in lifts:
-            t_bottom = float(lift["bottom_frame"]) / fps
+            frame = int(lift["bottom_frame"])
+            times = analysis.trace.times
+            t_bottom = float(times[frame]) if 0 <= frame < len(times) else frame / fps
             best = min(reps, key=lambda r: abs(r.turn_s - t_bottom), default=None)
             got = best.technique if best is not None and abs(best.turn_s - t_bottom) <= MATCH_S else None
             ok = got == lift.get("technique")

@@ -32,6 +32,7 @@ class PoseTrace:
         brightness: ``(T,)`` mean luma 0..255.
         fps: frames per second.
         size: picture (width, height) in pixels.
+        t: ``(T,)`` frame times in seconds from the video's own timestamps, or None for ``i / fps``.
     """
 
     landmarks: np.ndarray
@@ -41,6 +42,7 @@ class PoseTrace:
     brightness: np.ndarray
     fps: float
     size: tuple[int, int]
+    t: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
@@ -50,6 +52,8 @@ class PoseTrace:
     @property
     def times(self) -> np.ndarray:
         """``(T,)`` frame times in seconds."""
+        if self.t is not None and len(self.t) == self.frames:
+            return np.asarray(self.t, dtype=np.float64)
         return np.arange(self.frames, dtype=np.float64) / self.fps
 
     def save(self, path: str) -> None:
@@ -63,6 +67,7 @@ class PoseTrace:
             brightness=self.brightness.astype(np.float32),
             fps=np.float64(self.fps),
             size=np.array(self.size, dtype=np.int32),
+            **({"t": self.t.astype(np.float64)} if self.t is not None else {}),
         )
 
     @classmethod
@@ -77,6 +82,7 @@ class PoseTrace:
                 brightness=d["brightness"].astype(np.float32),
                 fps=float(d["fps"]),
                 size=(int(d["size"][0]), int(d["size"][1])),
+                t=d["t"].astype(np.float64) if "t" in d.files else None,
             )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,29 +78,55 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     return VideoInfo(path=p, fps=fps, frames=max(frames, 1), width=int(w), height=int(h))
 
 
+class _Clock:
+    """Frame times in seconds from the container (variable frame rate videos keep their real timing),
+    relative to the first frame, and forced to increase: a missing or non-increasing timestamp becomes the
+    previous one plus one frame interval."""
+
+    def __init__(self, fps: float) -> None:
+        self.step = 1.0 / fps
+        self.t0: float | None = None
+        self.prev = -self.step
+
+    def tick(self, cap: cv2.VideoCapture) -> float:
+        ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+        raw = ms / 1000.0 if math.isfinite(ms) and ms >= 0 else math.nan
+        if self.t0 is None:
+            self.t0 = raw if math.isfinite(raw) else 0.0
+        t = raw - self.t0
+        if not math.isfinite(t) or t <= self.prev:
+            t = self.prev + self.step
+        self.prev = t
+        return t
+
+
 def read_frames(
     info: VideoInfo, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Decode frames ``start <= i < stop`` in order.
 
-    Timestamps are ``i / fps`` (seconds), so they are monotonic even when the container's are not.
-    Decoding stops quietly at the first frame that cannot be decoded (a truncated file).
+    Timestamps (seconds from the first frame) come from the container, so a variable-frame-rate phone
+    video keeps its real timing; they always increase (a missing or repeated timestamp becomes the previous
+    one plus ``1 / fps``). Decoding stops quietly at the first frame that cannot be decoded (a truncated
+    file).
 
     Yields:
         ``(index, t_s, bgr)`` with ``bgr`` a ``(H, W, 3)`` uint8 image.
     """
     cap = _open(info.path)
+    clock = _Clock(info.fps)
     try:
         i = 0
         while i < start:
             if not cap.grab():
                 return
+            clock.tick(cap)
             i += 1
         while stop is None or i < stop:
             ok, frame = cap.read()
             if not ok or frame is None:
                 return
-            yield i, i / info.fps, frame
+            yield i, clock.tick(cap), frame
             i += 1
     finally:
         cap.release()
