@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import DATA
+
 from formcheck.pipeline import LivePipeline, PoseTrace
 from formcheck.templates import load_template
 
