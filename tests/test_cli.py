@@ -125,34 +125,21 @@ def broken_template(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def test_template_unknown_key(tmp_path: Path) -> None:
-    path = broken_template(tmp_path, "target_reps = 10\n", "target_reps = 10\ncolour = \"red\"\n")
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("target_reps = 10\n", 'target_reps = 10\ncolour = "red"\n', ("colour", "unknown key")),
+        ("min_s = 5.0\n", "min_s = 5.0\nminimum_s = 6.0\n", ("hold.minimum_s", "unknown key")),
+        ("target_reps = 10\n", "", ("target_reps", "missing")),
+        ("min = 165.0\nmax = 230.0", "min = 165.0\nmax = 165.0", ("phases[1].max", "max > min")),
+        ("[title]", "[title", ("not valid TOML",)),
+    ],
+    ids=["unknown_key", "unknown_key_in_a_sub_table", "missing_field", "min_not_below_max", "not_toml"],
+)
+def test_broken_template(tmp_path: Path, old: str, new: str, expected: tuple[str, ...]) -> None:
+    path = broken_template(tmp_path, old, new)
     res = run("analyze", CLIP, "--exercise", path)
-    assert_one_line_error(res, str(path), "colour", "unknown key")
-
-
-def test_template_unknown_key_in_a_sub_table(tmp_path: Path) -> None:
-    path = broken_template(tmp_path, "min_s = 5.0\n", "min_s = 5.0\nminimum_s = 6.0\n")
-    res = run("analyze", CLIP, "--exercise", path)
-    assert_one_line_error(res, str(path), "hold.minimum_s", "unknown key")
-
-
-def test_template_missing_field(tmp_path: Path) -> None:
-    path = broken_template(tmp_path, "target_reps = 10\n", "")
-    res = run("analyze", CLIP, "--exercise", path)
-    assert_one_line_error(res, str(path), "target_reps", "missing")
-
-
-def test_template_min_not_below_max(tmp_path: Path) -> None:
-    path = broken_template(tmp_path, "min = 165.0\nmax = 230.0", "min = 165.0\nmax = 165.0")
-    res = run("analyze", CLIP, "--exercise", path)
-    assert_one_line_error(res, str(path), "phases[1].max", "max > min")
-
-
-def test_template_not_toml(tmp_path: Path) -> None:
-    path = broken_template(tmp_path, "[title]", "[title")
-    res = run("analyze", CLIP, "--exercise", path)
-    assert_one_line_error(res, str(path), "not valid TOML")
+    assert_one_line_error(res, str(path), *expected)
 
 
 def test_template_file_missing(tmp_path: Path) -> None:
