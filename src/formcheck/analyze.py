@@ -46,11 +46,12 @@ def _pose_part(
     path: str, start: int, stop: int | None, model: str, with_mask: bool, progress: Any = None
 ) -> dict[str, np.ndarray]:
     """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline)."""
-    from formcheck.back import back_curvature
+    from formcheck.back import PROFILE_S, back_measures
     from formcheck.pose import PoseEstimator
 
     info = probe(path)
-    lms, worlds, backs, people, bright, times = [], [], [], [], [], []
+    lms, worlds, backs, profiles, people, bright, times = [], [], [], [], [], [], []
+    no_profile = np.full((2, PROFILE_S.size), np.nan, dtype=np.float32)
     pending = 0
     with PoseEstimator(model, with_mask=with_mask) as est:
         for _i, t, bgr in read_frames(info, start, stop):
@@ -62,9 +63,12 @@ def _pose_part(
             people.append(pf.n_people)
             bright.append(brightness_of(bgr))
             if pf.mask is not None and pf.has_pose:
-                backs.append([back_curvature(pf.mask, pf.landmarks, s) for s in (Side.LEFT, Side.RIGHT)])
+                both = [back_measures(pf.mask, pf.landmarks, s) for s in (Side.LEFT, Side.RIGHT)]
+                backs.append([b for b, _ in both])
+                profiles.append(np.stack([d for _, d in both]).astype(np.float32))
             else:
                 backs.append([math.nan, math.nan])
+                profiles.append(no_profile)
             pending += 1
             if progress is not None and pending >= 10:
                 progress(pending)
@@ -75,6 +79,7 @@ def _pose_part(
         "landmarks": np.asarray(lms, dtype=np.float32).reshape(-1, 33, 4),
         "world": np.asarray(worlds, dtype=np.float32).reshape(-1, 33, 4),
         "back": np.asarray(backs, dtype=np.float32).reshape(-1, 2),
+        "profile": np.asarray(profiles, dtype=np.float32).reshape(-1, 2, PROFILE_S.size),
         "n_people": np.asarray(people, dtype=np.int32),
         "brightness": np.asarray(bright, dtype=np.float32),
         "t": np.asarray(times, dtype=np.float64),
@@ -175,6 +180,7 @@ def extract_trace(
         landmarks=merged["landmarks"],
         world=merged["world"],
         back=merged["back"],
+        profile=merged["profile"],
         n_people=merged["n_people"],
         brightness=merged["brightness"],
         fps=info.fps,

@@ -38,6 +38,9 @@ MID: tuple[float, float] = (0.2, 0.7)
 HIP_END: tuple[float, float] = (0.85, 0.95)
 #: Fractions along shoulder -> hip at which the dorsal profile is sampled (every 1/40 trunk length).
 S_SAMPLES: np.ndarray = np.concatenate([np.linspace(*MID, 21), np.linspace(*HIP_END, 5)])
+#: Fractions along shoulder -> hip at which the coarse whole-back profile is kept in pose traces (so other
+#: back-shape signals can be derived later without the model): every 0.05 trunk length, shoulder to buttock.
+PROFILE_S: np.ndarray = np.round(np.linspace(0.0, 1.1, 23), 3)
 #: Ray extent, in trunk lengths, anterior (negative) and posterior (positive) of the shoulder-hip line.
 T_MIN = -0.3
 T_MAX = 0.8
@@ -145,6 +148,15 @@ def back_curvature(mask: np.ndarray, landmarks: np.ndarray, side: Side, threshol
     """
     d, _ = dorsal_profile(mask, landmarks, side, threshold)
     return bulge_from_profile(d)
+
+
+def back_measures(
+    mask: np.ndarray, landmarks: np.ndarray, side: Side, threshold: float = 0.5
+) -> tuple[float, np.ndarray]:
+    """:func:`back_curvature` and the coarse profile at :data:`PROFILE_S` (trunk lengths), in one pass."""
+    n = S_SAMPLES.size
+    d, _ = dorsal_profile(mask, landmarks, side, threshold, s=np.concatenate([S_SAMPLES, PROFILE_S]))
+    return bulge_from_profile(d[:n]), d[n:]
 
 
 def bulge_from_profile(d: np.ndarray, s: np.ndarray = S_SAMPLES) -> float:

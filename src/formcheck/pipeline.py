@@ -33,6 +33,8 @@ class PoseTrace:
         fps: frames per second.
         size: picture (width, height) in pixels.
         t: ``(T,)`` frame times in seconds from the video's own timestamps, or None for ``i / fps``.
+        profile: ``(T, 2, P)`` coarse dorsal profile for the left/right side at
+            :data:`formcheck.back.PROFILE_S` (trunk lengths; NaN without a mask), or None.
     """
 
     landmarks: np.ndarray
@@ -43,6 +45,7 @@ class PoseTrace:
     fps: float
     size: tuple[int, int]
     t: np.ndarray | None = None
+    profile: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
@@ -68,6 +71,7 @@ class PoseTrace:
             fps=np.float64(self.fps),
             size=np.array(self.size, dtype=np.int32),
             **({"t": self.t.astype(np.float64)} if self.t is not None else {}),
+            **({"profile": self.profile.astype(np.float16)} if self.profile is not None else {}),
         )
 
     @classmethod
@@ -83,6 +87,7 @@ class PoseTrace:
                 fps=float(d["fps"]),
                 size=(int(d["size"][0]), int(d["size"][1])),
                 t=d["t"].astype(np.float64) if "t" in d.files else None,
+                profile=d["profile"].astype(np.float32) if "profile" in d.files else None,
             )
 
 
