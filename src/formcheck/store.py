@@ -1,10 +1,17 @@
 """Session history: one SQLite file in the user's data folder (never any video).
 
 The folder is ``$FORMCHECK_DATA_DIR`` when set, else ``$XDG_DATA_HOME/formcheck`` or
-``~/.local/share/formcheck``. Every write is one SQLite transaction (WAL journal, ``synchronous=FULL``), so a
-crash, a full disk or two browser tabs writing at once can never lose or corrupt earlier sessions: a write
-either lands completely or not at all. A live session is *upserted* under its id (after every rep and when
-the stream stops), so the results so far survive a closed tab or a reload.
+``~/.local/share/formcheck``. Every write is one SQLite transaction (WAL journal, ``synchronous=FULL``, a
+busy timeout), so a crash, a full disk or two browser tabs writing at once can never lose or corrupt earlier
+sessions: a write either lands completely or not at all. A live session is *upserted* under its id, and each
+finished rep can be committed on its own the moment it finishes (:meth:`SessionStore.add_rep`: one small row,
+whatever the session's length), so the results so far survive a closed tab, a reload or a killed app.
+
+Schema versions: the file's ``PRAGMA user_version`` is the number of :data:`MIGRATIONS` applied to it. On
+first use a store brings an older file up to date, one step per transaction (the step's SQL and the new
+version commit together, so a failed or interrupted step leaves the file exactly at the version before). A
+file from a newer formcheck, a damaged file and a SQLite file that is not formcheck's are refused with one
+line and never written to.
 
 Anything that goes wrong is a :class:`StoreError` with a one-line message meant for the user.
 """
@@ -28,25 +35,53 @@ from formcheck.engine import RepRecord
 
 #: File name of the history database inside the data folder.
 DB_NAME = "formcheck.sqlite3"
-SCHEMA_VERSION = 1
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    ended_at TEXT,
-    exercise TEXT NOT NULL,
-    mode TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    model TEXT NOT NULL DEFAULT '',
-    pain_before INTEGER,
-    pain_after INTEGER,
-    reps INTEGER NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at);
-"""
+#: The schema's history, oldest first: step ``i`` (1-based) takes a file from version ``i - 1`` to ``i``.
+#: Each step is a tuple of SQL statements run in one transaction with the version bump. Never edit a step
+#: that has been released; append a new one. Steps are written so that running one again on a file that
+#: already has it changes nothing (a file an older formcheck re-stamped as older upgrades cleanly).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1 (formcheck 0.1): one row per session, everything in a JSON document.
+    (
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ended_at TEXT,
+            exercise TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            model TEXT NOT NULL DEFAULT '',
+            pain_before INTEGER,
+            pain_after INTEGER,
+            reps INTEGER NOT NULL,
+            doc TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS sessions_started ON sessions (started_at)",
+    ),
+    # 2: finished reps in rows of their own (``seq`` = 0-based position in the session), so a rep is
+    # committed alone when it finishes instead of rewriting the whole session. The reps of existing
+    # sessions move out of their documents; a document that is not valid JSON is left as it was.
+    (
+        """CREATE TABLE IF NOT EXISTS reps (
+            session_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        ) WITHOUT ROWID""",
+        """INSERT OR IGNORE INTO reps (session_id, seq, doc)
+           SELECT s.id, j.key, j.value
+           FROM (SELECT id, doc FROM sessions WHERE json_valid(doc)) AS s, json_each(s.doc, '$.reps') AS j
+           WHERE j.type = 'object'""",
+        """UPDATE sessions SET
+               reps = (SELECT COUNT(*) FROM reps WHERE reps.session_id = sessions.id),
+               doc = json_remove(doc, '$.reps')
+           WHERE json_valid(doc) AND json_type(doc, '$.reps') IS NOT NULL""",
+    ),
+)
+
+#: The schema version this code writes (the number of :data:`MIGRATIONS`).
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(Exception):
@@ -137,16 +172,21 @@ class SessionStore:
     """The session history in ``<folder>/formcheck.sqlite3``.
 
     Each call opens its own short-lived connection, so one store can be shared between threads (the live
-    video thread saves after each rep while the page reads the history).
+    video thread saves after each rep while the page reads the history), and several stores (browser tabs,
+    app processes) can share one file. Every connection checks the file's schema version first: an older
+    file is upgraded (:data:`MIGRATIONS`), a newer one refused.
 
     Args:
         folder: where the database lives; default :func:`data_dir`.
+        busy_timeout_s: how long a write waits for another writer to finish before giving up, in seconds.
     """
 
-    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike[str] | None = None, busy_timeout_s: float = 10.0) -> None:
         self.folder = Path(folder) if folder is not None else data_dir()
         self.path = self.folder / DB_NAME
-        self._ready = False
+        self.busy_timeout_s = float(busy_timeout_s)
+
+    # ------------------------------------------------------------------ connection and schema
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -157,94 +197,186 @@ class SessionStore:
             raise StoreError(f"{self.path} is a folder, not a history file")
         con = None
         try:
-            con = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            con.execute("PRAGMA busy_timeout = 10000")
+            con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             con.execute("PRAGMA synchronous = FULL")
-            if not self._ready:
-                _retry_busy(lambda: con.execute("PRAGMA journal_mode = WAL"))
-                with _tx(con):
-                    for stmt in _SCHEMA.split(";"):
-                        if stmt.strip():
-                            con.execute(stmt)
-                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                self._ready = True
+            # The first read of the file: a damaged or foreign file fails here, before anything is written.
+            if _user_version(con) != SCHEMA_VERSION:
+                self._upgrade(con)
         except sqlite3.DatabaseError as e:
             if con is not None:
                 con.close()
             raise StoreError(_db_error(self.path, e)) from None
+        except StoreError:
+            if con is not None:
+                con.close()
+            raise
         return con
+
+    def _upgrade(self, con: sqlite3.Connection) -> None:
+        """Bring the file to :data:`SCHEMA_VERSION`, one migration step per transaction, or refuse it."""
+        version = _user_version(con)
+        self._refuse_unknown(con, version)
+        if version > 0 and _quick_check(con) != "ok":
+            raise StoreError(
+                f"the history file {self.path} is damaged (schema version {version}); left untouched"
+            )
+        if str(con.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            _retry_busy(lambda: con.execute("PRAGMA journal_mode = WAL").fetchall())
+        for step in range(version + 1, len(MIGRATIONS) + 1):
+            with _tx(con):
+                # Re-read inside the write lock: another tab or process may have upgraded meanwhile.
+                now = _user_version(con)
+                self._refuse_unknown(con, now)
+                if now >= step:
+                    continue
+                try:
+                    for stmt in MIGRATIONS[step - 1]:
+                        con.execute(stmt)
+                except sqlite3.DatabaseError as e:
+                    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    raise StoreError(
+                        f"the history file {self.path} could not be upgraded from schema version {step - 1} "
+                        f"to {step} ({text}); left as it was"
+                    ) from None
+                con.execute(f"PRAGMA user_version = {step}")
+
+    def _refuse_unknown(self, con: sqlite3.Connection, version: int) -> None:
+        """Raise when the file is from a newer formcheck or is someone else's SQLite database."""
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the history file {self.path} was written by a newer formcheck (schema version {version}, "
+                f"this one knows up to {len(MIGRATIONS)}); update formcheck to open it; left untouched"
+            )
+        if version == 0:
+            sql = "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'"
+            names = {r[0] for r in con.execute(sql)}
+            if names and "sessions" not in names:
+                raise StoreError(f"the history file {self.path} is not a formcheck database; left untouched")
+
+    # ------------------------------------------------------------------ writing
 
     def save(self, record: SessionRecord) -> None:
         """Insert or replace ``record`` (by id) in one transaction; earlier sessions are never touched.
 
+        The record's reps are written by position; a rep already stored is never removed by a save (a
+        finished rep is a fact: a save from an older snapshot cannot take back one that :meth:`add_rep`
+        committed).
+
         Raises:
             StoreError: the database cannot be written (the previous content stays as it was).
         """
-        try:
-            doc = json.dumps(record.doc(), ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError, RecursionError) as e:
-            # A bug in what is being saved, not in the file: nothing is written, earlier sessions stay.
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise StoreError(f"this session could not be saved ({type(e).__name__}: {first})") from None
+        header, reps = _encode(record)
         con = self._connect()
         try:
             with _tx(con):
-                con.execute(
-                    """INSERT INTO sessions (id, started_at, updated_at, ended_at, exercise, mode, lang,
-                                             model, pain_before, pain_after, reps, doc)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT(id) DO UPDATE SET
-                         updated_at = excluded.updated_at, ended_at = excluded.ended_at,
-                         exercise = excluded.exercise, mode = excluded.mode, lang = excluded.lang,
-                         model = excluded.model, pain_before = excluded.pain_before,
-                         pain_after = excluded.pain_after, reps = excluded.reps, doc = excluded.doc""",
-                    (
-                        record.id,
-                        record.started_at,
-                        now_iso(),
-                        record.ended_at,
-                        record.exercise,
-                        record.mode,
-                        record.lang,
-                        record.model,
-                        record.pain_before,
-                        record.pain_after,
-                        len(record.reps),
-                        doc,
-                    ),
-                )
+                _upsert_session(con, record, header)
+                con.executemany(_UPSERT_REP, [(record.id, i, doc) for i, doc in enumerate(reps)])
+                _recount(con, record.id)
         except sqlite3.DatabaseError as e:
             raise StoreError(_db_error(self.path, e)) from None
         finally:
             con.close()
 
+    def add_rep(self, record: SessionRecord, seq: int | None = None) -> None:
+        """Commit one finished rep of a live session now: ``record.reps[seq]`` (default: the last one).
+
+        Cheap whatever the session's length: when the session is already stored only the rep's row is
+        written (the rest of the record, e.g. the chart series, follows with the next :meth:`save`); when it
+        is not, the whole record is saved. Calling it again for the same rep changes nothing.
+
+        Raises:
+            StoreError: the database cannot be written, or ``record`` has no rep ``seq``.
+        """
+        n = len(record.reps)
+        i = n - 1 if seq is None else int(seq)
+        if not 0 <= i < n:
+            raise StoreError(f"session {record.id} has no rep {i} to save ({n} reps)")
+        rep_doc = _dumps(record.reps[i], record.id)
+        con = self._connect()
+        try:
+            with _tx(con):
+                stored = con.execute("SELECT 1 FROM sessions WHERE id = ?", (record.id,)).fetchone()
+                if stored is None:
+                    header, reps = _encode(record)
+                    _upsert_session(con, record, header)
+                    con.executemany(_UPSERT_REP, [(record.id, k, doc) for k, doc in enumerate(reps)])
+                else:
+                    con.execute(_UPSERT_REP, (record.id, i, rep_doc))
+                    con.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now_iso(), record.id))
+                _recount(con, record.id)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ reading
+
     def get(self, session_id: str) -> SessionRecord | None:
         """The stored session ``session_id``, or None."""
-        rows = self._query("SELECT doc FROM sessions WHERE id = ?", (session_id,))
-        return SessionRecord.from_doc(json.loads(rows[0][0])) if rows else None
+        found = self._read("SELECT id, doc FROM sessions WHERE id = ?", (session_id,))
+        return found[0] if found else None
 
     def recent(self, limit: int = 20) -> list[SessionRecord]:
-        """The most recent sessions, newest first."""
-        rows = self._query("SELECT doc FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,))
-        out = []
-        for (doc,) in rows:
-            try:
-                out.append(SessionRecord.from_doc(json.loads(doc)))
-            except (ValueError, TypeError):
-                continue  # one unreadable row must not hide the others
-        return out
+        """The most recent sessions, newest first (a session whose row cannot be read is skipped)."""
+        sql = "SELECT id, doc FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT ?"
+        return self._read(sql, (limit,))
 
     def count(self) -> int:
         """Number of stored sessions."""
-        return int(self._query("SELECT COUNT(*) FROM sessions", ())[0][0])
+        if not self.path.exists():
+            return 0
+        con = self._connect()
+        try:
+            return int(con.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
+
+    def _read(self, sql: str, args: tuple[Any, ...]) -> list[SessionRecord]:
+        """Sessions selected by ``sql`` (``id, doc`` rows) with their reps, read in one snapshot."""
+        if not self.path.exists():
+            return []
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            rows = con.execute(sql, args).fetchall()
+            out = []
+            for sid, doc in rows:
+                texts = con.execute("SELECT doc FROM reps WHERE session_id = ? ORDER BY seq", (sid,))
+                reps = [rep for (text,) in texts if (rep := _loads(text)) is not None]
+                data = _loads(doc)
+                if not isinstance(data, dict):
+                    continue  # one unreadable row must not hide the others
+                if isinstance(data.get("reps"), list) and not reps:
+                    reps = data["reps"]  # a document an older formcheck wrote into this file
+                data["reps"] = reps
+                try:
+                    out.append(SessionRecord.from_doc(data))
+                except TypeError:
+                    continue
+            con.execute("COMMIT")
+            return out
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ deleting
 
     def delete(self, session_id: str) -> bool:
-        """Delete one session for good; returns whether it was there.
+        """Delete one session (and its reps) for good; returns whether it was there.
 
         Raises:
             StoreError: the database cannot be written.
         """
-        return self._delete("DELETE FROM sessions WHERE id = ?", (session_id,)) > 0
+        return (
+            self._delete(
+                ("DELETE FROM reps WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"), (session_id,)
+            )
+            > 0
+        )
 
     def delete_all(self) -> int:
         """Delete every stored session for good; returns how many there were.
@@ -255,16 +387,18 @@ class SessionStore:
         Raises:
             StoreError: the database cannot be written (nothing is deleted then).
         """
-        return self._delete("DELETE FROM sessions", ())
+        return self._delete(("DELETE FROM reps", "DELETE FROM sessions"), ())
 
-    def _delete(self, sql: str, args: tuple[Any, ...]) -> int:
+    def _delete(self, sqls: tuple[str, str], args: tuple[Any, ...]) -> int:
+        """Run the two deletes (reps, then sessions) in one transaction; returns the sessions deleted."""
         if not self.path.exists():
             return 0
         con = self._connect()
         try:
             con.execute("PRAGMA secure_delete = ON")
             with _tx(con):
-                n = con.execute(sql, args).rowcount
+                con.execute(sqls[0], args)
+                n = con.execute(sqls[1], args).rowcount
             _retry_busy(lambda: con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
             return max(0, int(n))
         except sqlite3.DatabaseError as e:
@@ -272,16 +406,78 @@ class SessionStore:
         finally:
             con.close()
 
-    def _query(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        if not self.path.exists():
-            return []
-        con = self._connect()
-        try:
-            return con.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as e:
-            raise StoreError(_db_error(self.path, e)) from None
-        finally:
-            con.close()
+
+_UPSERT_REP = """INSERT INTO reps (session_id, seq, doc) VALUES (?, ?, ?)
+                 ON CONFLICT(session_id, seq) DO UPDATE SET doc = excluded.doc"""
+
+
+def _dumps(value: Any, session_id: str) -> str:
+    """``value`` as strict JSON text; a value that cannot be is a :class:`StoreError` (nothing written)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as e:
+        # A bug in what is being saved, not in the file: nothing is written, earlier sessions stay.
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StoreError(f"session {session_id} could not be saved ({type(e).__name__}: {first})") from None
+
+
+def _loads(text: str) -> Any:
+    """JSON ``text`` decoded, or None when it is not valid JSON."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _encode(record: SessionRecord) -> tuple[str, list[str]]:
+    """``(session document without the reps, one document per rep)`` as JSON text."""
+    doc = record.doc()
+    reps = doc.pop("reps", [])
+    return _dumps(doc, record.id), [_dumps(r, record.id) for r in reps]
+
+
+def _upsert_session(con: sqlite3.Connection, record: SessionRecord, header: str) -> None:
+    con.execute(
+        """INSERT INTO sessions (id, started_at, updated_at, ended_at, exercise, mode, lang,
+                                 model, pain_before, pain_after, reps, doc)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+           ON CONFLICT(id) DO UPDATE SET
+             updated_at = excluded.updated_at, ended_at = excluded.ended_at,
+             exercise = excluded.exercise, mode = excluded.mode, lang = excluded.lang,
+             model = excluded.model, pain_before = excluded.pain_before,
+             pain_after = excluded.pain_after, doc = excluded.doc""",
+        (
+            record.id,
+            record.started_at,
+            now_iso(),
+            record.ended_at,
+            record.exercise,
+            record.mode,
+            record.lang,
+            record.model,
+            record.pain_before,
+            record.pain_after,
+            header,
+        ),
+    )
+
+
+def _recount(con: sqlite3.Connection, session_id: str) -> None:
+    """Set the session's ``reps`` column to the number of its stored reps."""
+    con.execute(
+        "UPDATE sessions SET reps = (SELECT COUNT(*) FROM reps WHERE session_id = ?) WHERE id = ?",
+        (session_id, session_id),
+    )
+
+
+def _user_version(con: sqlite3.Connection) -> int:
+    return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _quick_check(con: sqlite3.Connection) -> str:
+    """SQLite's ``quick_check`` verdict (``ok`` or the first problem), read-only."""
+    row = con.execute("PRAGMA quick_check(1)").fetchone()
+    return str(row[0]) if row else "no answer"
 
 
 @contextmanager
