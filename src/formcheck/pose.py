@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from formcheck.landmarks import N_LANDMARKS, has_pose
+from formcheck.netguard import NetlessThread
 
 ModelName = Literal["lite", "full", "heavy"]
 MODELS: tuple[str, ...] = ("lite", "full", "heavy")
@@ -139,6 +140,10 @@ class PoseEstimator:
         with PoseEstimator("full", with_mask=True) as est:
             frame = est.detect(rgb, t_ms)
 
+    Every MediaPipe call runs on one thread of its own whose sockets the kernel refuses
+    (:class:`formcheck.netguard.NetlessThread`), so MediaPipe's built-in usage logger cannot reach the
+    network; the calling thread and the rest of the process keep theirs.
+
     Args:
         model: ``lite``, ``full`` or ``heavy``.
         with_mask: also return the segmentation mask (costs about 5 ms per frame).
@@ -154,12 +159,9 @@ class PoseEstimator:
         people_check_every_s: float = PEOPLE_CHECK_EVERY_S,
         min_confidence: float = 0.5,
     ) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
-
         global CREATED
-        CREATED += 1
-        self._vision = vision
         path = model_path(model)
+        CREATED += 1
         self.model = model
         self.with_mask = with_mask
         self._check_every_ms = int(people_check_every_s * 1000)
@@ -167,6 +169,27 @@ class PoseEstimator:
         self._checked_people = 0
         self._last_t_ms = -1
         self._closed = False
+        self._warm = False
+        self._image_warm = False
+        self._video: Any = None
+        self._image: Any = None
+        self._thread = NetlessThread()
+        _note_unguarded(self._thread)
+        try:
+            self._thread.call(self._create, path, min_confidence)
+        except BaseException:
+            self._thread.shutdown()
+            raise
+
+    @property
+    def net_guarded(self) -> bool:
+        """Whether MediaPipe runs with its network access refused (False only off Linux or when disabled)."""
+        return self._thread.guarded
+
+    def _create(self, path: Path, min_confidence: float) -> None:
+        """Create the landmarkers (runs on the guarded thread)."""
+        from mediapipe.tasks.python import BaseOptions, vision
+
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.VIDEO,
@@ -174,13 +197,10 @@ class PoseEstimator:
             min_pose_detection_confidence=min_confidence,
             min_pose_presence_confidence=min_confidence,
             min_tracking_confidence=min_confidence,
-            output_segmentation_masks=with_mask,
+            output_segmentation_masks=self.with_mask,
         )
-        self._warm = False
-        self._image_warm = False
         with quiet_native_stderr():
             self._video = vision.PoseLandmarker.create_from_options(opts)
-        self._image = None
         if self._check_every_ms > 0:
             img_opts = vision.PoseLandmarkerOptions(
                 base_options=BaseOptions(model_asset_path=str(path)),
@@ -203,10 +223,16 @@ class PoseEstimator:
         self.close()
 
     def close(self) -> None:
-        """Release the native landmarkers (idempotent)."""
+        """Release the native landmarkers and their thread (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        try:
+            self._thread.call(self._close_native)
+        finally:
+            self._thread.shutdown()
+
+    def _close_native(self) -> None:
         self._video.close()
         if self._image is not None:
             self._image.close()
@@ -222,12 +248,16 @@ class PoseEstimator:
         Returns:
             The frame's :class:`PoseFrame`.
         """
-        import mediapipe as mp
-
         t_ms = int(t_ms)
         if t_ms <= self._last_t_ms:
             t_ms = self._last_t_ms + 1
         self._last_t_ms = t_ms
+        return self._thread.call(self._detect, rgb, t_ms)
+
+    def _detect(self, rgb: np.ndarray, t_ms: int) -> PoseFrame:
+        """:meth:`detect` proper (runs on the guarded thread)."""
+        import mediapipe as mp
+
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if not self._warm:
             self._warm = True
@@ -254,3 +284,18 @@ class PoseEstimator:
                 self._checked_people = len(self._image.detect(image).pose_landmarks)
         n_people = max(n, self._checked_people) if self._checked_people >= 2 else n
         return PoseFrame(landmarks=lm, world=world, mask=mask, n_people=n_people)
+
+
+_UNGUARDED_NOTED = False
+
+
+def _note_unguarded(thread: NetlessThread) -> None:
+    """Say once per process, on stderr, when MediaPipe runs without the network guard."""
+    global _UNGUARDED_NOTED
+    if thread.guarded or _UNGUARDED_NOTED:
+        return
+    _UNGUARDED_NOTED = True
+    print(
+        f"formcheck: note: MediaPipe's network access is not blocked here ({thread.reason})",
+        file=sys.stderr,
+    )
