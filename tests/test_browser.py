@@ -1,10 +1,15 @@
-"""The live page in a real browser: Debian's Chromium with a fake webcam playing a labelled bridge clip.
+"""The live page in a real browser with no network at all: Debian's Chromium with a fake webcam playing a
+labelled bridge clip, the app's server traced for outside traffic.
 
-WebRTC between Chromium and aiortc needs a loopback address other than 127.0.0.1 (aioice skips it), so the
-tests run this file as a helper under ``unshare -n`` (a fresh network namespace with only ``lo``, as root):
-the helper brings ``lo`` up, adds 127.0.0.2, starts ``streamlit run app.py``, drives the page with Python
-Playwright and prints one JSON line with what it saw. Being in an empty network namespace also proves
-that nothing can leave the machine; on top of that every request URL (of every tab) is logged and checked.
+The tests run this file as a helper under ``unshare -n`` (as root): a fresh network namespace whose only
+interface is ``lo`` with 127.0.0.1 (a laptop with Wi-Fi off). Chromium runs WITHOUT
+``--allow-loopback-in-peer-connection`` (no user's browser has it): the page's camera reaches the server over
+its own websocket on 127.0.0.1 (:mod:`formcheck.webapp.frameserver`), which needs no network interface. The
+helper starts ``streamlit run app.py`` under ``strace -f`` (socket, connect, sendto, sendmmsg of the server
+and every child), drives the page with Python Playwright and prints one JSON line with what it saw. Every
+request URL of every tab (websockets included) is logged and checked, and the server's own traffic is
+checked from the strace log: no DNS query and no connection outside 127.0.0.0/8 and ::1, from start-up
+through the live sessions to shutdown.
 
 The fake camera loops the file. The clip (1 labelled rep, 3 s) is padded with still frames of the person
 lying at rest, so each pass holds exactly one rep with a clean gap around it; the test checks that the
@@ -15,7 +20,7 @@ One server and one browser serve the whole module: the helper runs once (a modul
 through these cases in order, and each test checks its part of what the helper saw:
 
 1. ``start``: START, the labelled rep is counted with the overlay drawn, the stream is live, nothing leaves
-   the machine (the frame rate is only reported; speed targets are checked by ``bench/bench_live.py``).
+   the machine (the frame rate is only reported; speed targets are checked by ``bench/bench_transport.py``).
 2. ``tabs``: a second tab opens the app and streams too while the first streams; both render without an
    error, the first keeps counting, and the second tab is then closed mid-stream (its rep stays saved).
 3. ``camera``: the first tab's camera track is stopped from JavaScript (as when a webcam is unplugged); the
@@ -58,12 +63,13 @@ HELPER_TIMEOUT_S = 300
 MIN_LIVE_FPS = float(os.environ.get("FORMCHECK_MIN_FPS", "3"))
 #: Longest wait for the "camera lost" note after the camera goes (page.STALE_S is 3 s).
 CAMERA_NOTE_WAIT_S = 25.0
+#: What the server is traced for (strace ``-e trace=``).
+TRACED_CALLS = "socket,connect,sendto,sendmmsg"
 #: The cases the helper goes through, in order (a case is skipped once an earlier one failed).
 PHASES = ("start", "tabs", "camera", "stop", "reload")
 CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
@@ -142,7 +148,9 @@ def live_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not Path(CHROMIUM).is_file():
         _need(f"{CHROMIUM} not installed (apt-get install chromium)")
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
-        _need("needs root with unshare and ip to give WebRTC a private loopback network")
+        _need("needs root with unshare and ip to run the page in a network namespace with only lo")
+    if not shutil.which("strace"):
+        _need("strace not installed (apt-get install strace): the server's traffic cannot be watched")
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, check=False)
     if probe.returncode != 0:
         _need(f"cannot create a network namespace: {probe.stderr.strip()}")
@@ -216,6 +224,45 @@ def test_live_page_counts_the_labelled_rep_with_overlay_and_stays_local(live_run
     print(f"processed {res['fps']} of {res.get('input_fps')} frames/s, {res.get('latency_ms')} ms delay, "
           f"model {res.get('model')}, helper {res['elapsed_s']:.0f} s")  # fmt: skip
     assert res["fps"] is not None and res["fps"] >= MIN_LIVE_FPS, res
+
+
+@pytest.mark.browser
+def test_no_network_and_the_server_sends_nothing_outside(live_run: dict[str, Any]) -> None:
+    res = live_run
+    _phases_ok(res, "start")
+    # The page ran with no network at all: the namespace's only address is 127.0.0.1 on lo.
+    assert [i for i in res["interfaces"] if "inet" in i or "/" in i] == ["lo 127.0.0.1/8"], res["interfaces"]
+    # The server and every child were traced through the whole run (the log is not empty) ...
+    traffic = res.get("traffic")
+    assert traffic is not None, res.get("traffic_error")
+    assert int(traffic["seen"][0]) > 0, "the strace log holds no socket calls: the server was not watched"
+    # ... and asked no DNS name and reached for no address outside 127.0.0.0/8 and ::1.
+    assert traffic["dns_names"] == [], f"DNS queries from the server: {traffic['dns_names']}"
+    assert traffic["outside"] == [], "traffic outside loopback:\n" + "\n".join(traffic["outside"][:10])
+
+
+def test_traffic_reader_finds_dns_queries_and_outside_addresses() -> None:
+    header = bytes.fromhex("abcd01000001000000000000")
+    query = header + b"\x04play\x0agoogleapis\x03com\x00" + b"\x00\x01\x00\x01"
+    hexed = "".join(f"\\x{b:02x}" for b in query)
+    log = "\n".join([
+        '12 connect(7, {sa_family=AF_INET, sin_port=htons(8501), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+        '12 connect(8, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16)',
+        '13 connect(9, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "2a00:1450::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 ENETUNREACH',
+        '13 connect(9, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
+        f'14 sendmmsg(8, [{{msg_hdr={{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base="{hexed}", '
+        f'iov_len={len(query)}}}], msg_iovlen=1}}, msg_len={len(query)}}}], 1, MSG_NOSIGNAL) = 1',
+        '15 sendto(7, "\\x81\\x05\\x68\\x65\\x6c\\x6c\\x6f", 7, 0, NULL, 0) = 7',
+        '16 socket(AF_UNIX, SOCK_STREAM, 0) = 3',
+    ])  # fmt: skip
+    found = outside_traffic(log)
+    assert found["dns_names"] == ["play.googleapis.com"]
+    assert len(found["outside"]) == 2
+    assert "10.255.255.53" in found["outside"][0] and "2a00" in found["outside"][1]
+    assert found["seen"] == ["6"]
+    assert outside_traffic(log.splitlines()[0])["outside"] == []
 
 
 @pytest.mark.browser
@@ -333,7 +380,7 @@ def _text(code: str) -> str:
 
 
 def _button(page: Any, code: str, timeout: float = 30.0) -> tuple[Any, Any]:
-    """``(frame, button)``: the webrtc component's button with the text of ``code`` (it is in an iframe)."""
+    """``(frame, button)``: the camera component's button with the text of ``code`` (it is in an iframe)."""
 
     def find() -> tuple[Any, Any] | None:
         for fr in page.frames:
@@ -409,7 +456,7 @@ def _read_store(work: Path) -> list[dict[str, Any]]:
 
 
 def _phase_start(page: Any, res: dict[str, Any], args: argparse.Namespace, deadline: float) -> Any:
-    """START; the first rep, the overlay, the speed. Returns the webrtc component's frame."""
+    """START; the first rep, the overlay, the speed. Returns the camera component's frame."""
     work = Path(args.work)
     frame, start = _button(page, "webrtc_start")
     start.click()
@@ -429,7 +476,8 @@ def _phase_start(page: Any, res: dict[str, Any], args: argparse.Namespace, deadl
                 first_rep_at = time.monotonic()
                 res["first_rep_after_s"] = round(first_rep_at - t_first, 2)
                 res["reps_at_first"] = reps
-                res["overlay_diff_share"] = _overlay_share(frame.locator("video").first.screenshot(), CLIP)
+                shot = frame.locator("#fc-stage").first.screenshot()
+                res["overlay_diff_share"] = _overlay_share(shot, CLIP)
                 page.screenshot(path=str(work / "live.png"))
             if first_rep_at is not None and time.monotonic() - first_rep_at >= args.period - 1.5:
                 res["reps_one_pass_later"] = reps
@@ -562,23 +610,113 @@ def _phase_reload(page: Any, res: dict[str, Any], period: float) -> None:
     rl["problems_end"] = _problems(page)
 
 
+# ------------------------------------------------------------------------------------------ traffic
+# Minimal strace-log reading for this test (tests/netwatch.py, being written beside it, is meant to replace
+# it): a destination of connect/sendto/sendmmsg outside loopback, any destination port 53, and any packet
+# that is a DNS query (its name is decoded) count as outside traffic.
+
+_ADDR4 = re.compile(r'sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
+_ADDR6 = re.compile(r'sa_family=AF_INET6, sin6_port=htons\((\d+)\),.*?inet_pton\(AF_INET6, "([^"]+)"')
+_CALL = re.compile(r"^(?:\d+\s+)?(?:<\.\.\. )?(connect|sendto|sendmmsg)\b")
+_HEX_STR = re.compile(r'"((?:\\x[0-9a-f]{2})+)"')
+
+
+def _is_loopback(addr: str) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def dns_query_name(packet: bytes) -> str | None:
+    """The name asked in a DNS query packet (one question, optionally an EDNS record), else None."""
+    if len(packet) < 17:
+        return None
+    flags, qd, an, ns, ar = (int.from_bytes(packet[i : i + 2], "big") for i in range(2, 12, 2))
+    if flags & 0xF800 or qd != 1 or an or ns or ar > 1:  # QR = 0 (a query), opcode 0
+        return None
+    labels, i = [], 12
+    while i < len(packet) and packet[i]:
+        n = packet[i]
+        label = packet[i + 1 : i + 1 + n]
+        if n > 63 or len(label) != n or not re.fullmatch(rb"[A-Za-z0-9_-]+", label):
+            return None
+        labels.append(label.decode("ascii"))
+        i += 1 + n
+    i += 1 + 4  # the root label, QTYPE and QCLASS
+    if not labels or i > len(packet) or (ar == 0 and i != len(packet)):
+        return None
+    if ar == 1 and packet[i : i + 3] != b"\x00\x00\x29":  # the EDNS OPT record
+        return None
+    return ".".join(labels)
+
+
+def outside_traffic(log_text: str) -> dict[str, list[str]]:
+    """From an ``strace -f -xx`` log: ``outside`` (lines with a destination outside 127.0.0.0/8 and ::1 or
+    port 53), ``dns_names`` (names asked in DNS queries) and ``seen`` (how many calls were read, as one
+    string, to show the log was not empty)."""
+    outside: list[str] = []
+    names: list[str] = []
+    calls = 0
+    for line in log_text.splitlines():
+        if not _CALL.search(line):
+            continue
+        calls += 1
+        for port, addr in [*_ADDR4.findall(line), *_ADDR6.findall(line)]:
+            if not _is_loopback(addr) or int(port) == 53:
+                outside.append(line[:300])
+        if "sendto" in line or "sendmmsg" in line:
+            for hexed in _HEX_STR.findall(line):
+                name = dns_query_name(bytes.fromhex(hexed.replace("\\x", "")))
+                if name is not None and name not in names:
+                    names.append(name)
+    return {"outside": outside, "dns_names": names, "seen": [str(calls)]}
+
+
+def _interfaces() -> list[str]:
+    """``name address/prefix`` of every address in this network namespace."""
+    out = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
+    return [f"{ln.split()[1]} {ln.split()[3]}" for ln in out.splitlines() if len(ln.split()) > 3]
+
+
+def _stop_traced(tracer: subprocess.Popen[Any]) -> None:
+    """End the traced server: SIGTERM to the traced process itself (strace then exits with it)."""
+    children = Path(f"/proc/{tracer.pid}/task/{tracer.pid}/children")
+    with contextlib.suppress(OSError, ValueError):
+        for pid in children.read_text().split():
+            os.kill(int(pid), 15)
+    try:
+        tracer.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        tracer.wait(timeout=10)
+
+
 def _helper(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    subprocess.run(["ip", "addr", "add", "127.0.0.2/8", "dev", "lo"], check=False)
     port = _free_port()
     work = Path(args.work)
     env = {**os.environ, "FORMCHECK_DATA_DIR": str(work / "data"), "CI": os.environ.get("CI", "")}
     log = open(work / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    trace = work / "strace.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+        ["strace", "-f", "--seccomp-bpf", "-qq", "-xx", "-s", "512", "-e", f"trace={TRACED_CALLS}",
+         "-o", str(trace),
+         sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     res: dict[str, Any] = {
         "requests": [], "cues": [], "error": None, "fps": None, "first_rep_after_s": None,
-        "phases": {}, "phase_s": {}, "work": str(work),
+        "phases": {}, "phase_s": {}, "work": str(work), "strace": str(trace),
+        "interfaces": _interfaces(),
     }  # fmt: skip
     deadline = time.monotonic() + HELPER_TIMEOUT_S
 
@@ -613,6 +751,7 @@ def _helper(args: argparse.Namespace) -> dict[str, Any]:
             context = browser.new_context(viewport={"width": 1400, "height": 1100})
             context.add_init_script(KEEP_STREAMS_JS)
             context.on("request", lambda r: res["requests"].append(r.url))
+            context.on("page", lambda pg: pg.on("websocket", lambda ws: res["requests"].append(ws.url)))
             page = context.new_page()
             page.goto(url)
             _through_safety(page)
@@ -635,13 +774,13 @@ def _helper(args: argparse.Namespace) -> dict[str, Any]:
     except Exception as e:
         res["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        _stop_traced(server)
         log.close()
     res["server_log_tail"] = (work / "streamlit.log").read_text(errors="replace")[-1500:]
+    try:
+        res["traffic"] = outside_traffic(trace.read_text(errors="replace"))
+    except OSError as e:
+        res["traffic_error"] = str(e)
     try:
         res["stored"] = _read_store(work)
     except Exception as e:

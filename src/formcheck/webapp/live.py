@@ -188,6 +188,29 @@ class LiftClip:
     fps: float
 
 
+@dataclass(frozen=True)
+class FrameResult:
+    """One processed frame, as the websocket transport needs it to draw the page's overlay.
+
+    Attributes:
+        update: the :class:`LiveUpdate` published for the frame.
+        state: the engine's state after the frame (None when processing failed).
+        landmarks: ``(33, 4)`` smoothed landmarks (x, y normalised 0..1, z, visibility), or None.
+        side: the body side facing the camera.
+        template: the exercise in use.
+        lang: the overlay language.
+        size: ``(width, height)`` of the frame in pixels.
+    """
+
+    update: LiveUpdate
+    state: EngineState | None
+    landmarks: np.ndarray | None
+    side: Side
+    template: Template
+    lang: str
+    size: tuple[int, int]
+
+
 class FrameRing:
     """The last :data:`REPLAY_SECONDS` of annotated frames, JPEG-encoded, bounded in time and count."""
 
@@ -572,7 +595,9 @@ class LiveProcessor:
         return [self.process(frames[-1], dropped=len(frames) - 1)]
 
     def _tick_input(self, frame: av.VideoFrame) -> None:
-        ft = frame.time
+        self._tick_time(frame.time)
+
+    def _tick_time(self, ft: float | None) -> None:
         self._in_rate.tick(float(ft) if ft is not None and math.isfinite(ft) else self.clock())
 
     def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
@@ -591,9 +616,9 @@ class LiveProcessor:
 
     # ------------------------------------------------------------------ per frame
 
-    def _frame_time(self, frame: av.VideoFrame, wall: float) -> tuple[float, float]:
-        """``(t_s since the stream started, estimated arrival wall time)``; t_s is strictly increasing."""
-        ft = frame.time
+    def _frame_time(self, ft: float | None, wall: float) -> tuple[float, float]:
+        """``(t_s since the stream started, estimated arrival wall time)`` of a frame taken at ``ft``
+        seconds on the sender's clock (None: unknown); t_s is strictly increasing."""
         t = float(ft) if ft is not None and math.isfinite(ft) else wall
         if self._t0 is None:
             self._t0 = t
@@ -607,21 +632,36 @@ class LiveProcessor:
         return t_s, t + self._offset
 
     def process(self, frame: av.VideoFrame, dropped: int = 0) -> av.VideoFrame:
-        """Analyse one frame and return it with the overlay; never raises (errors are reported).
+        """Analyse one WebRTC frame and return it with the overlay drawn; never raises (errors are reported).
 
         After :meth:`on_ended` the frame is returned untouched (the landmarker is closed).
         """
         with self._lock:  # on_ended waits for the frame in hand before closing the landmarker
             if self._closed:
                 return frame
-            return self._process(frame, dropped)
+            bgr = frame.to_ndarray(format="bgr24")
+            self._step(bgr, frame.time, dropped, draw=True)
+            return av.VideoFrame.from_ndarray(bgr, format="bgr24")
 
-    def _process(self, frame: av.VideoFrame, dropped: int) -> av.VideoFrame:
+    def process_image(
+        self, bgr: np.ndarray, frame_time_s: float | None, dropped: int = 0, draw: bool = False
+    ) -> FrameResult | None:
+        """Analyse one ``(H, W, 3)`` uint8 BGR frame taken at ``frame_time_s`` (sender's clock, seconds);
+        never raises. The overlay is drawn into ``bgr`` only with ``draw`` (the websocket page draws its own).
+
+        Returns:
+            what the page needs to draw this frame's overlay, or None after :meth:`on_ended`.
+        """
+        with self._lock:
+            if self._closed:
+                return None
+            return self._step(bgr, frame_time_s, dropped, draw)
+
+    def _step(self, bgr: np.ndarray, frame_time_s: float | None, dropped: int, draw: bool) -> FrameResult:
         wall = self.clock()
-        self._tick_input(frame)
+        self._tick_time(frame_time_s)
         self.stats.dropped += dropped
-        t_s, arrival = self._frame_time(frame, wall)
-        bgr = frame.to_ndarray(format="bgr24")
+        t_s, arrival = self._frame_time(frame_time_s, wall)
         error = None
         try:
             settings = self.session.settings
@@ -634,7 +674,7 @@ class LiveProcessor:
                     self._open(settings.model, self.template.needs_mask)
                     self.session.model_in_use = settings.model
                 self.settings = settings
-            state = self._analyse(bgr, t_s)
+            state = self._analyse(bgr, t_s, draw)
             self._maybe_switch_model((self.clock() - wall) * 1000.0)
         except Exception:
             log.exception("processing a frame failed")
@@ -648,11 +688,19 @@ class LiveProcessor:
             self.stats.latency_ms.append(latency)
         if state is not None and state.new_cue is not None:
             self.stats.cue_latency_ms.append(latency)
-        self._publish(state, t_s, done, latency, error)
-        out = av.VideoFrame.from_ndarray(bgr, format="bgr24")
-        return out
+        update = self._publish(state, t_s, done, latency, error)
+        h, w = bgr.shape[:2]
+        return FrameResult(
+            update=update,
+            state=state,
+            landmarks=self.pipeline.last_landmarks if state is not None else None,
+            side=self.pipeline.side,
+            template=self.template,
+            lang=self.settings.lang,
+            size=(w, h),
+        )
 
-    def _analyse(self, bgr: np.ndarray, t_s: float) -> EngineState:
+    def _analyse(self, bgr: np.ndarray, t_s: float, draw: bool = True) -> EngineState:
         assert self._estimator is not None
         h, w = bgr.shape[:2]
         small = bgr
@@ -679,7 +727,7 @@ class LiveProcessor:
             brightness=brightness_of(small),
         )
         feats = self.pipeline.last_features
-        if self._overlay is not None:
+        if draw and self._overlay is not None:
             try:
                 self._overlay(
                     bgr,
@@ -728,7 +776,7 @@ class LiveProcessor:
 
     def _publish(
         self, state: EngineState | None, t_s: float, wall: float, latency: float, error: str | None
-    ) -> None:
+    ) -> LiveUpdate:
         s = self.session
         rec = s.record
         feats = self.pipeline.last_features
@@ -774,3 +822,4 @@ class LiveProcessor:
                 feats={n: float(feats.get(n, math.nan)) for n in self._names},
             )
         s.publish(update)
+        return update

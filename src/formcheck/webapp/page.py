@@ -1,8 +1,9 @@
 """The Streamlit page: safety screen, live coaching (patient) or lifting demonstration (physio), summary.
 
-Wiring only: the analysis is :class:`formcheck.pipeline.LivePipeline` inside
-:class:`formcheck.webapp.live.LiveProcessor`; the HTML comes from :mod:`formcheck.webapp.ui`; every text from
-:mod:`formcheck.messages` or the exercise template.
+Wiring only: the camera is :mod:`formcheck.webapp.camera` (frames reach the server over a websocket on
+127.0.0.1, :mod:`formcheck.webapp.frameserver`); the analysis is :class:`formcheck.pipeline.LivePipeline`
+inside :class:`formcheck.webapp.live.LiveProcessor`; the HTML comes from :mod:`formcheck.webapp.ui`; every
+text from :mod:`formcheck.messages` or the exercise template.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from typing import Any
 
 import streamlit as st
 
-from formcheck.engine import SETUP_ISSUES
 from formcheck.messages import MESSAGES, message
 from formcheck.store import SessionRecord, SessionStore, StoreError
 from formcheck.templates import Template, TemplateError, available, load_template
-from formcheck.webapp import ui
+from formcheck.webapp import ui, wire
+from formcheck.webapp.camera import camera
+from formcheck.webapp.frameserver import frame_server
 from formcheck.webapp.live import (
     MODEL_CHOICES,
     CoachSession,
-    LiveProcessor,
     LiveSettings,
     LiveUpdate,
 )
@@ -50,7 +51,7 @@ STALE_S = 3.0
 PAIN_WORSE = 2
 SPEECH_KEEP = 8
 DEMO_EXERCISE = "lifting"
-WEBRTC_KEY = "formcheck-live"
+CAMERA_KEY = "fc_camera"
 
 
 def t(code: str, lang: str, **kw: Any) -> str:
@@ -264,8 +265,7 @@ def _coaching(lang: str) -> None:
     _setup_guide(template, lang, expanded=not coach.live)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        ctx = _video(coach, lang)
-    playing = bool(ctx is not None and ctx.state.playing)
+        playing = _video(coach, lang)
     with right:
         if not playing and not coach.live:
             st.info(t("press_start", lang))
@@ -304,43 +304,20 @@ def _setup_guide(template: Template, lang: str, expanded: bool) -> None:
             st.write(template.instructions.get(lang))
 
 
-def _video(coach: CoachSession, lang: str) -> Any:
-    """The webrtc component (camera in, annotated video out)."""
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
-    if "fc_factory" not in st.session_state or st.session_state.get("fc_factory_for") is not coach:
-        st.session_state["fc_factory"] = lambda: LiveProcessor(coach)
-        st.session_state["fc_factory_for"] = coach
-    return webrtc_streamer(
-        key=WEBRTC_KEY,
-        mode=WebRtcMode.SENDRECV,
-        rtc_configuration={"iceServers": []},
-        media_stream_constraints={
-            "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
-            "audio": False,
-        },
-        video_processor_factory=st.session_state["fc_factory"],
-        async_processing=True,
-        video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
-        translations={
-            "start": t("webrtc_start", lang),
-            "stop": t("webrtc_stop", lang),
-            "select_device": t("webrtc_select_device", lang),
-            "media_api_not_available": t("webrtc_no_media", lang),
-            "device_ask_permission": t("webrtc_ask_permission", lang),
-            "device_not_available": t("webrtc_not_available", lang),
-            "device_access_denied": t("webrtc_denied", lang),
-        },
-    )
+def _video(coach: CoachSession, lang: str) -> bool:
+    """The camera component (camera in, overlay drawn in the page); whether it is streaming."""
+    try:
+        server = frame_server()
+    except (OSError, ValueError) as e:
+        st.error(str(e))
+        return False
+    url = server.url(server.register(coach))
+    return camera(url, lang, key=CAMERA_KEY)
 
 
 def cue_kind(code: str) -> str:
     """``good``, ``setup`` or ``fix`` for a cue code (the banner colour)."""
-    from formcheck.render import cue_is_good
-
-    if code in SETUP_ISSUES or code == "position":
-        return "setup"
-    return "good" if cue_is_good(code) else "fix"
+    return wire.cue_kind(code)
 
 
 def readout(u: LiveUpdate | None, template: Template, lang: str, note: str | None = None) -> ui.Readout:
