@@ -47,12 +47,11 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def at(data_dir: Path) -> Iterator[AppTest]:
-    """The app, first run done, with the webrtc session lookup patched out."""
-    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
-        app = AppTest.from_file(APP, default_timeout=60)
-        app.run()
-        assert not app.exception, app.exception
-        yield app
+    """The app, first run done."""
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    yield app
 
 
 def _texts(app: AppTest) -> str:
@@ -741,3 +740,73 @@ def test_speech_script_cancels_only_stale_utterances() -> None:
     s = ui.speech_html([("a", "x", "nl")], muted=False, no_voice="-")
     assert "STALE_MS" in s and "synth.cancel()" in s
     assert "if (synth.pending || synth.speaking) { synth.cancel(); }" not in s
+
+
+# ------------------------------------------------------------------------------------------ kill -9
+
+#: The child of the kill test: a live session fed the clip's frames (looped) at full speed; its store's
+#: whole-record saves are made slow (a slow disk), so only a rep committed at once can survive the kill.
+#: It prints one line per rep the page would count, then keeps going until it is killed.
+_KILL_CHILD = """
+import sys, time
+import cv2
+from formcheck.store import SessionStore
+from formcheck.video import probe, read_frames
+from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings
+
+class SlowSaves(SessionStore):
+    def save(self, record):
+        time.sleep(5.0)
+        super().save(record)
+
+frames = [cv2.resize(f, (640, 480)) for _i, _t, f in read_frames(probe(sys.argv[2]))]
+frames += [frames[-1]] * 45
+coach = CoachSession(LiveSettings(exercise="bridge", lang="en", model="lite"), store=SlowSaves(sys.argv[1]))
+proc = LiveProcessor(coach)
+print("SESSION", coach.record.id, flush=True)
+i = 0
+while True:
+    for f in frames:
+        res = proc.process_image(f.copy(), i / 30.0)
+        i += 1
+        if res is not None and res.update.new_rep is not None:
+            print("REP", res.update.reps, flush=True)
+"""
+
+
+@pytest.mark.model
+def test_kill_9_mid_session_loses_no_counted_rep(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import need_shared
+
+    clip = need_shared("clips", "bridge", "physioplus_bridging.mp4")
+    want = 2
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILL_CHILD, str(tmp_path), str(clip)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    session_id, reps = None, 0
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:  # the child runs until it is killed
+            if line.startswith("SESSION "):
+                session_id = line.split()[1]
+            elif line.startswith("REP "):
+                reps = int(line.split()[1])
+                if reps >= want:
+                    os.kill(child.pid, signal.SIGKILL)  # at once: no time for a background save
+                    break
+    finally:
+        if child.poll() is None:
+            child.kill()
+        _out, err = child.communicate(timeout=30)
+    assert reps >= want, f"the child counted {reps} reps before it ended:\n{err[-2000:]}"
+    assert child.returncode == -signal.SIGKILL
+    stored = SessionStore(tmp_path).get(session_id or "")
+    assert stored is not None, "the killed session is not in the history at all"
+    assert len(stored.reps) >= reps, (len(stored.reps), reps)
+    assert [r["index"] for r in stored.reps[:reps]] == list(range(1, reps + 1)), stored.reps

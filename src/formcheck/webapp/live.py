@@ -322,7 +322,12 @@ class CoachSession:
             return self.record
 
     def on_state(self, state: EngineState, feats: dict[str, float], names: Sequence[str]) -> None:
-        """Fold one frame's engine state into the record; saves after a finished rep."""
+        """Fold one frame's engine state into the record.
+
+        A finished rep is committed to the store *before* this returns (:meth:`SessionStore.add_rep`: one
+        small row, a few ms), so a rep the page has counted survives even a ``kill -9`` of the app; the
+        rest of the record (chart series, cues) follows in a background save.
+        """
         with self.lock:
             rec = self.record
             if rec is None:
@@ -333,9 +338,23 @@ class CoachSession:
             if state.t_s >= self._series_next:
                 self._series_next = state.t_s + SERIES_EVERY_S
                 rec.series.append([round(state.t_s, 2), *(_round(feats.get(n, math.nan)) for n in names)])
-            if state.new_rep is not None:
-                rec.reps.append(rep_to_dict(state.new_rep))
-                self._submit(self._copy(rec))
+            if state.new_rep is None:
+                return
+            rec.reps.append(rep_to_dict(state.new_rep))
+            snap = self._copy(rec)
+        self._commit_rep(snap)
+        self._submit(snap)
+
+    def _commit_rep(self, snap: SessionRecord) -> None:
+        """Write the last rep of ``snap`` now (in the calling thread); a failure is kept for the page."""
+        if self.store is None:
+            return
+        try:
+            self.store.add_rep(snap)
+        except StoreError as e:
+            log.warning("saving a rep failed: %s", e)
+            with self.lock:
+                self.save_error = str(e)
 
     def note(self, text: str) -> None:
         """Add a note to the live record (e.g. a camera problem)."""
