@@ -1,0 +1,206 @@
+"""Robust to the camera: every committed real trace, transformed as another camera or person would show it,
+gives the same rep count and the same lift techniques as the original (issue 6, part 6).
+
+The transforms (mirror, camera roll +-10 degrees, person at half the size, 15 and 60 fps, 10 % of frames
+dropped, landmark jitter of 1 % of body height) live in ``trace_transforms.py`` and are unit-tested first.
+Traces: ``tests/data/traces/<clip stem>.npz``, one per clip of ``tests/data/labels.json`` whose exercise has
+a template; `make fixtures` regenerates them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import pytest
+import trace_transforms as tt
+from conftest import DATA
+
+from formcheck.analyze import analyze_trace
+from formcheck.geometry import angle_at, to_pixels
+from formcheck.landmarks import Lm
+from formcheck.pipeline import PoseTrace
+from formcheck.templates import available, load_template
+
+LABELS = DATA / "labels.json"
+TRACES = DATA / "traces"
+
+
+def clips_with_template() -> list[tuple[str, str]]:
+    """``(clip stem, exercise)`` for every labelled clip whose exercise has a template."""
+    known = set(available())
+    out = []
+    for c in json.loads(LABELS.read_text(encoding="utf-8"))["clips"]:
+        exercise = str(c.get("exercise", "")).replace("-", "_")
+        if exercise in known:
+            out.append((c["file"].rsplit("/", 1)[-1].rsplit(".", 1)[0], exercise))
+    return out
+
+
+CLIPS = clips_with_template()
+
+
+@functools.cache
+def load(stem: str) -> PoseTrace:
+    """The committed trace of a clip (cached for the module)."""
+    path = TRACES / f"{stem}.npz"
+    assert path.is_file(), f"no trace {path}: run `make fixtures`"
+    return PoseTrace.load(str(path))
+
+
+def verdict(trace: PoseTrace, exercise: str) -> tuple[int, list[str | None]]:
+    """Rep count and the technique of each rep, offline."""
+    reps = analyze_trace(trace, load_template(exercise)).reps
+    return len(reps), [r.technique for r in reps]
+
+
+@functools.cache
+def original(stem: str, exercise: str) -> tuple[int, list[str | None]]:
+    """The verdict on the untransformed trace (cached for the module)."""
+    return verdict(load(stem), exercise)
+
+
+# ------------------------------------------------------------------------------- the transforms themselves
+
+
+@pytest.fixture(scope="module")
+def sample() -> PoseTrace:
+    """A real lifting trace (60 fps, side view) with both back columns and a profile."""
+    return load("tby66_0016c_1")
+
+
+def _finite_allclose(a: np.ndarray, b: np.ndarray, atol: float) -> None:
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(a[np.isfinite(a)], b[np.isfinite(b)], atol=atol)
+
+
+def test_mirror_twice_is_the_identity(sample: PoseTrace) -> None:
+    twice = tt.mirror(tt.mirror(sample))
+    for name in ("landmarks", "world", "back", "profile"):
+        _finite_allclose(getattr(twice, name), getattr(sample, name), atol=1e-6)
+
+
+def test_mirror_swaps_sides_and_flips_x(sample: PoseTrace) -> None:
+    m = tt.mirror(sample)
+    i = int(np.flatnonzero(np.isfinite(sample.landmarks[:, Lm.LEFT_KNEE, 0]))[0])
+    assert m.landmarks[i, Lm.RIGHT_KNEE, 0] == pytest.approx(1.0 - sample.landmarks[i, Lm.LEFT_KNEE, 0])
+    assert m.landmarks[i, Lm.RIGHT_KNEE, 1] == pytest.approx(sample.landmarks[i, Lm.LEFT_KNEE, 1])
+    assert m.world[i, Lm.LEFT_HIP, 0] == pytest.approx(-sample.world[i, Lm.RIGHT_HIP, 0])
+    _finite_allclose(m.back[:, 0], sample.back[:, 1], atol=0)
+    assert m.landmarks[i, Lm.NOSE, 1] == pytest.approx(sample.landmarks[i, Lm.NOSE, 1])
+
+
+def test_the_swap_pairs_every_sided_landmark_once() -> None:
+    assert sorted(tt.SWAP) == list(range(33))
+    assert np.array_equal(tt.SWAP[tt.SWAP], np.arange(33))
+    assert tt.SWAP[Lm.MOUTH_LEFT] == Lm.MOUTH_RIGHT and tt.SWAP[Lm.NOSE] == Lm.NOSE
+
+
+def _knee_angles(trace: PoseTrace) -> np.ndarray:
+    px = to_pixels(trace.landmarks, trace.size)
+    return angle_at(px[:, Lm.LEFT_HIP], px[:, Lm.LEFT_KNEE], px[:, Lm.LEFT_ANKLE])
+
+
+@pytest.mark.parametrize("degrees", [10.0, -10.0, 90.0])
+def test_roll_keeps_interior_angles_and_turns_the_trunk(sample: PoseTrace, degrees: float) -> None:
+    rolled = tt.roll(sample, degrees)
+    _finite_allclose(_knee_angles(rolled), _knee_angles(sample), atol=1e-3)
+    px0, px1 = to_pixels(sample.landmarks, sample.size), to_pixels(rolled.landmarks, rolled.size)
+    d0 = px0[:, Lm.LEFT_SHOULDER] - px0[:, Lm.LEFT_HIP]
+    d1 = px1[:, Lm.LEFT_SHOULDER] - px1[:, Lm.LEFT_HIP]
+    turn = np.degrees(np.arctan2(d1[:, 1], d1[:, 0]) - np.arctan2(d0[:, 1], d0[:, 0]))
+    turn = (turn + 180.0) % 360.0 - 180.0
+    assert np.nanmedian(turn) == pytest.approx(degrees, abs=1e-3)
+
+
+def test_roll_back_and_forth_is_the_identity(sample: PoseTrace) -> None:
+    back = tt.roll(tt.roll(sample, 10.0), -10.0)
+    _finite_allclose(back.landmarks[..., :2], sample.landmarks[..., :2], atol=1e-5)
+    _finite_allclose(back.world[..., :3], sample.world[..., :3], atol=1e-5)
+
+
+def test_half_size_halves_distances_about_the_centre(sample: PoseTrace) -> None:
+    half = tt.scale(sample, 0.5)
+    px0, px1 = to_pixels(sample.landmarks, sample.size), to_pixels(half.landmarks, half.size)
+    d0 = np.linalg.norm(px0[:, Lm.LEFT_HIP] - px0[:, Lm.LEFT_KNEE], axis=-1)
+    d1 = np.linalg.norm(px1[:, Lm.LEFT_HIP] - px1[:, Lm.LEFT_KNEE], axis=-1)
+    _finite_allclose(d1, d0 / 2, atol=1e-2)
+    _finite_allclose(_knee_angles(half), _knee_angles(sample), atol=1e-3)
+    assert tt.body_height_px(half) == pytest.approx(tt.body_height_px(sample) / 2, rel=1e-3)
+
+
+@pytest.mark.parametrize("fps", [15.0, 60.0, 24.0])
+def test_resampling_keeps_the_duration_and_sets_the_rate(sample: PoseTrace, fps: float) -> None:
+    r = tt.resample(sample, fps)
+    assert r.fps == fps
+    assert np.allclose(np.diff(r.times), 1.0 / fps)
+    duration = sample.times[-1] - sample.times[0]
+    assert duration - 1.0 / fps < r.times[-1] - r.times[0] <= duration + 1e-9
+    assert r.frames == pytest.approx(duration * fps, abs=1.5)
+
+
+def test_resampling_interpolates_between_samples() -> None:
+    lm = np.zeros((3, 33, 4), np.float32)
+    lm[:, :, 0] = np.array([0.0, 0.2, 0.4])[:, None]
+    lm[2, 5] = np.nan
+    trace = PoseTrace(
+        landmarks=lm,
+        world=np.zeros((3, 33, 4), np.float32),
+        back=np.zeros((3, 2), np.float32),
+        n_people=np.ones(3, np.int32),
+        brightness=np.full(3, 100.0, np.float32),
+        fps=10.0,
+        size=(640, 480),
+    )
+    r = tt.resample(trace, 20.0)
+    assert r.frames == 5
+    np.testing.assert_allclose(r.landmarks[:, 0, 0], [0.0, 0.1, 0.2, 0.3, 0.4], atol=1e-6)
+    assert np.isnan(r.landmarks[3, 5, 0]) and np.isnan(r.landmarks[4, 5, 0])  # a gap stays a gap
+    assert r.landmarks[2, 5, 0] == pytest.approx(0.2)
+
+
+def test_dropping_frames_keeps_the_times_of_the_rest(sample: PoseTrace) -> None:
+    d = tt.drop_frames(sample, 0.10, seed=1)
+    assert d.frames == sample.frames - round(0.10 * sample.frames)
+    assert set(np.round(d.times, 6)) <= set(np.round(sample.times, 6))
+    assert d.times[0] == sample.times[0] and d.times[-1] == sample.times[-1]
+    i = int(np.searchsorted(sample.times, d.times[100]))
+    _finite_allclose(d.landmarks[100], sample.landmarks[i], atol=0)
+    again = tt.drop_frames(sample, 0.10, seed=1)
+    assert np.array_equal(again.times, d.times)  # seeded
+
+
+def test_jitter_has_the_asked_size_and_is_seeded(sample: PoseTrace) -> None:
+    j = tt.jitter(sample, 0.01, seed=3)
+    w, h = sample.size
+    dx = (j.landmarks[..., 0] - sample.landmarks[..., 0]) * w
+    dy = (j.landmarks[..., 1] - sample.landmarks[..., 1]) * h
+    sigma = 0.01 * tt.body_height_px(sample)
+    assert np.nanstd(dx) == pytest.approx(sigma, rel=0.05)
+    assert np.nanstd(dy) == pytest.approx(sigma, rel=0.05)
+    assert np.array_equal(j.landmarks[..., 2:], sample.landmarks[..., 2:], equal_nan=True)
+    assert np.array_equal(tt.jitter(sample, 0.01, seed=3).landmarks, j.landmarks, equal_nan=True)
+
+
+def test_transforms_leave_the_input_alone(sample: PoseTrace) -> None:
+    before = sample.landmarks.copy(), sample.world.copy(), sample.back.copy()
+    for fn in tt.TRANSFORMS.values():
+        fn(sample)
+    assert np.array_equal(sample.landmarks, before[0], equal_nan=True)
+    assert np.array_equal(sample.world, before[1], equal_nan=True)
+    assert np.array_equal(sample.back, before[2], equal_nan=True)
+
+
+# ------------------------------------------------------------------------------------- the engine under them
+
+
+@pytest.mark.parametrize(
+    ("stem", "exercise", "transform"),
+    [pytest.param(s, e, name, id=f"{s}-{name}") for s, e in CLIPS for name in tt.TRANSFORMS],
+)
+def test_same_verdict_after_transform(stem: str, exercise: str, transform: str) -> None:
+    want_n, want_tech = original(stem, exercise)
+    got_n, got_tech = verdict(tt.TRANSFORMS[transform](load(stem)), exercise)
+    assert got_n == want_n, f"{stem} {transform}: {got_n} reps, {want_n} on the original"
+    assert got_tech == want_tech, f"{stem} {transform}: techniques {got_tech}, original {want_tech}"
