@@ -201,7 +201,7 @@ class SessionStore:
             con.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             con.execute("PRAGMA synchronous = FULL")
             # The first read of the file: a damaged or foreign file fails here, before anything is written.
-            if _user_version(con) != SCHEMA_VERSION:
+            if _user_version(con) != len(MIGRATIONS):
                 self._upgrade(con)
         except sqlite3.DatabaseError as e:
             if con is not None:
@@ -214,7 +214,7 @@ class SessionStore:
         return con
 
     def _upgrade(self, con: sqlite3.Connection) -> None:
-        """Bring the file to :data:`SCHEMA_VERSION`, one migration step per transaction, or refuse it."""
+        """Bring the file to the newest schema version, one migration step per transaction, or refuse it."""
         version = _user_version(con)
         self._refuse_unknown(con, version)
         if version > 0 and _quick_check(con) != "ok":
