@@ -19,11 +19,11 @@ run: $(STAMP)
 		--server.headless true --browser.gatherUsageStats false
 
 # Debian's chromium drives the browser tests (never `playwright install`); the browser test runs the app
-# in a network namespace of its own (unshare, ip).
-BROWSER_DEPS := /usr/bin/chromium /usr/bin/unshare /usr/sbin/ip
+# in a network namespace of its own (unshare, ip); the traffic tests watch formcheck's own sockets (strace).
+BROWSER_DEPS := /usr/bin/chromium /usr/bin/unshare /usr/sbin/ip /usr/bin/strace
 
 $(BROWSER_DEPS) &:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium iproute2 util-linux >/dev/null
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium iproute2 util-linux strace >/dev/null
 
 test: $(STAMP) $(BROWSER_DEPS)
 	$(VENV)/bin/ruff check src tests bench scripts app.py
