@@ -235,6 +235,8 @@ class SessionStore:
                         con.execute(stmt)
                 except sqlite3.DatabaseError as e:
                     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    if "malformed" in text or "not a database" in text:
+                        raise StoreError(_db_error(self.path, e)) from None
                     raise StoreError(
                         f"the history file {self.path} could not be upgraded from schema version {step - 1} "
                         f"to {step} ({text}); left as it was"
