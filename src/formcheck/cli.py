@@ -58,13 +58,28 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser(
         "evaluate",
-        help="rep-count and technique accuracy on a labels file",
+        help="rep-count, technique and hold accuracy on a labels file",
         description="Run analyze over every clip in a labels file (shaped like shared/clips/labels.json) "
-        "and print per-clip and overall rep-count and lift-technique accuracy.",
+        "and print, for the dev part (tuned on) and the check part (held out) separately, one line per "
+        "clip and per exercise: rep counts exact and within one, lift technique (strict and tolerant of "
+        "borderline lifts), the margins to the technique classes, and the hold error. Low-confidence "
+        "labels are listed but not scored.",
     )
     v.add_argument("labels", type=Path, help="labels.json; clip paths are relative to its folder")
     v.add_argument("--model", choices=("lite", "full", "heavy"), default="full")
     v.add_argument("--traces", type=Path, help="use saved pose traces (<clip stem>.npz) instead of the model")
+    v.add_argument(
+        "--split",
+        choices=("dev", "check", "all"),
+        default="all",
+        help="which part to evaluate (default all: both, reported separately)",
+    )
+    v.add_argument(
+        "--split-file",
+        type=Path,
+        help='JSON with the held-out clips as {"check": [clip files]} (default: split.json beside the '
+        "labels, else tests/data/split.json of the source checkout; without one every clip is dev)",
+    )
     v.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     return p
 
@@ -191,9 +206,16 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from formcheck.evaluate import evaluate_labels, format_report
+    from formcheck.evaluate import EvaluationError, evaluate_labels, format_report
 
-    report = evaluate_labels(args.labels, model=args.model, traces=args.traces)
+    if args.traces is not None and not args.traces.is_dir():
+        raise UserError(f"--traces {args.traces} is not a folder")
+    try:
+        report = evaluate_labels(
+            args.labels, model=args.model, traces=args.traces, split=args.split, split_file=args.split_file
+        )
+    except EvaluationError as e:
+        raise UserError(str(e)) from None
     if args.json:
         print(json.dumps(report, indent=2))
     else:

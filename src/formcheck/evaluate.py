@@ -1,48 +1,384 @@
-"""Accuracy against hand labels: rep counts per clip and lift technique per labelled lift.
+"""Accuracy against hand labels, per exercise and per part of a dev/check split.
 
 The labels file has the shape of ``shared/clips/labels.json``: ``{"clips": [{"file", "exercise", "fps",
-"reps", "confidence", "lifts": [{"bottom_frame", "technique"}], ...}]}`` with clip paths relative to it.
+"reps", "confidence", "rep_frames", "top_hold_s", "lifts": [{"bottom_frame", "technique",
+"knee_flexion_deg", "trunk_lean_deg", "rise_after"}], ...}]}`` with clip paths relative to it.
+
+Per exercise the report gives: clips scored, rep counts exact and within one, lift technique right (strict,
+and tolerant of borderline lifts), the margins of the measured lowest-point posture to the template's
+technique classes, and the error of the measured holds. Clips labelled ``"confidence": "low"`` are listed but
+never scored. A split file (``{"check": [clip files]}``) names the held-out clips; every other labelled clip
+is the ``dev`` part (the data the templates were tuned on), and the two parts are summed separately.
+
+Scoring (:func:`score_clip`, :func:`summarize`) is pure; only :func:`evaluate_labels` reads files and runs
+the analysis.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from formcheck.analyze import analyze_trace, analyze_video
-from formcheck.pipeline import PoseTrace
-from formcheck.templates import TemplateError, available, load_template
+import numpy as np
 
-#: A labelled lift matches the detected rep whose turning point is nearest, within this many seconds.
+from formcheck.templates import Band, Technique, TechniqueClass
+
+if TYPE_CHECKING:
+    from formcheck.engine import RepRecord
+
+#: A labelled lift (or rep) matches the detected rep whose turning point is nearest, within this many seconds.
 MATCH_S = 1.5
+#: A lift whose labelled angles lie within this many degrees of a class boundary is borderline
+#: (shared/clips/README.md: the angles are judged by eye, about +-10 degrees).
+BORDERLINE_DEG = 8.0
+#: The technique definition the labels were made with (shared/clips/README.md and labels.json ``rules``):
+#: squat knee flexion >= 60 and trunk lean <= 50 degrees; stoop knee flexion <= 30 and trunk lean >= 60;
+#: semi-squat in between. Used only to decide which labelled lifts are borderline; the margins of the
+#: measured postures use the template's own classes.
+LABEL_TECHNIQUE = Technique(
+    classes=(
+        TechniqueClass(
+            "squat", (Band("knee_flexion", 60.0, math.inf), Band("trunk_incline", -math.inf, 50.0))
+        ),
+        TechniqueClass(
+            "stoop", (Band("knee_flexion", -math.inf, 30.0), Band("trunk_incline", 60.0, math.inf))
+        ),
+    ),
+    default="semi-squat",
+)
+#: Label field holding the by-eye estimate of each feature (degrees).
+LABEL_ANGLES = {"knee_flexion": "knee_flexion_deg", "trunk_incline": "trunk_lean_deg"}
+#: The parts of a split, in report order: the tuned part and the held-out part.
+PARTS = ("dev", "check")
+#: The range a feature can take at all (its units). A band edge at or beyond it is not a boundary to another
+#: class (e.g. a trunk incline of ``min = 0``), so margins ignore it.
+NATURAL_RANGE = {"knee_flexion": (0.0, 180.0), "trunk_incline": (0.0, 180.0), "stoop_squat_index": (0.0, 1.0)}
+#: A measured hold within this many seconds of the labelled one counts as right (issue 6 target).
+HOLD_TOLERANCE_S = 0.5
 
 
-def evaluate_labels(labels: Path, *, model: str = "full", traces: Path | None = None) -> dict[str, Any]:
-    """Analyse every labelled clip and compare with the labels.
+class EvaluationError(ValueError):
+    """A labels or split file that cannot be used; the message is one line naming the file."""
+
+
+# ------------------------------------------------------------------------------------------------ files
+
+
+def read_labels(path: Path) -> list[dict[str, Any]]:
+    """The ``clips`` of a labels file.
+
+    Raises:
+        EvaluationError: the file is missing or not shaped like a labels file.
+    """
+    try:
+        clips = json.loads(Path(path).read_text(encoding="utf-8"))["clips"]
+    except FileNotFoundError:
+        raise EvaluationError(f"{path}: file not found") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise EvaluationError(f"{path}: not a labels file ({e})") from None
+    if not isinstance(clips, list) or not all(isinstance(c, dict) and "file" in c for c in clips):
+        raise EvaluationError(f"{path}: not a labels file (every clip needs a 'file')")
+    return clips
+
+
+def read_split(path: Path) -> frozenset[str]:
+    """The clip files of the held-out ``check`` part of a split file.
+
+    Raises:
+        EvaluationError: the file is missing or has no ``check`` list of clip files.
+    """
+    try:
+        check = json.loads(Path(path).read_text(encoding="utf-8"))["check"]
+    except FileNotFoundError:
+        raise EvaluationError(f"{path}: split file not found") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise EvaluationError(f"{path}: not a split file ({e})") from None
+    if not isinstance(check, list) or not all(isinstance(f, str) for f in check):
+        raise EvaluationError(f"{path}: not a split file ('check' must be a list of clip files)")
+    return frozenset(check)
+
+
+def default_split_file(labels: Path) -> Path | None:
+    """``split.json`` beside the labels file, else the source checkout's ``tests/data/split.json``."""
+    for candidate in (
+        Path(labels).parent / "split.json",
+        Path(__file__).resolve().parents[2] / "tests" / "data" / "split.json",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# ------------------------------------------------------------------------------------------- technique
+
+
+def band_margin(band: Band, value: float) -> float:
+    """Signed distance of ``value`` to the edge of ``band`` (units of the feature): > 0 inside, < 0 outside.
+
+    Edges at or beyond the feature's :data:`NATURAL_RANGE` are not class boundaries and are ignored. NaN when
+    the value is NaN.
+    """
+    if math.isnan(value):
+        return math.nan
+    lo, hi = NATURAL_RANGE.get(band.feature, (-math.inf, math.inf))
+    below = value - band.min if band.min > lo else math.inf
+    above = band.max - value if band.max < hi else math.inf
+    return float(min(below, above))
+
+
+def class_margins(technique: Technique, values: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """How far a posture lies inside (> 0) or outside (< 0) each technique class.
+
+    A class with bands: its margin is the smallest margin of its bands (``by_feature`` gives each band's, in
+    the feature's units). The default class (everything no band class takes): minus the largest margin of
+    the band classes, i.e. > 0 when the posture is outside all of them.
+
+    Args:
+        technique: the classes (a template's, or :data:`LABEL_TECHNIQUE`).
+        values: feature values at the lowest point (missing features count as NaN).
+
+    Returns:
+        ``{class name: {"margin": float, "by_feature": {feature: float}}}`` (NaN where a value is missing).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for c in technique.classes:
+        by_feature = {b.feature: band_margin(b, float(values.get(b.feature, math.nan))) for b in c.require}
+        margins = list(by_feature.values())
+        margin = math.nan if any(math.isnan(m) for m in margins) else min(margins, default=math.nan)
+        out[c.name] = {"margin": margin, "by_feature": by_feature}
+    inside = [m["margin"] for m in out.values()]
+    default = math.nan if not inside or any(math.isnan(m) for m in inside) else -max(inside)
+    out[technique.default] = {"margin": default, "by_feature": {}}
+    return out
+
+
+def accepted_techniques(lift: dict[str, Any], tolerance_deg: float = BORDERLINE_DEG) -> frozenset[str]:
+    """The technique labels counted right for a labelled lift when tolerant of borderline lifts.
+
+    The labelled class always; and every other class whose region the labelled angles
+    (``knee_flexion_deg``, ``trunk_lean_deg``) could reach by moving each angle at most ``tolerance_deg``
+    (i.e. a borderline lift also accepts its neighbouring class). A lift without labelled angles is never
+    borderline.
+    """
+    truth = str(lift.get("technique"))
+    values = {f: lift.get(key) for f, key in LABEL_ANGLES.items()}
+    if any(not isinstance(v, int | float) for v in values.values()):
+        return frozenset({truth})
+    margins = class_margins(LABEL_TECHNIQUE, {f: float(v) for f, v in values.items()})  # type: ignore[arg-type]
+    return frozenset({truth} | {name for name, m in margins.items() if m["margin"] >= -tolerance_deg})
+
+
+# ----------------------------------------------------------------------------------------------- scoring
+
+
+def _time_of(frame: int, times: np.ndarray, fps: float) -> float:
+    return float(times[frame]) if 0 <= frame < len(times) else frame / fps
+
+
+def _nearest_rep(reps: Sequence[RepRecord], t_s: float) -> RepRecord | None:
+    """The rep whose turning point is nearest ``t_s``, if within :data:`MATCH_S`."""
+    best = min(reps, key=lambda r: abs(r.turn_s - t_s), default=None)
+    return best if best is not None and abs(best.turn_s - t_s) <= MATCH_S else None
+
+
+def _round(x: float | None, nd: int = 2) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), nd)
+
+
+def score_clip(
+    label: dict[str, Any],
+    reps: Sequence[RepRecord],
+    times: np.ndarray,
+    fps: float,
+    technique: Technique | None,
+) -> dict[str, Any]:
+    """Compare one clip's detected reps with its labels.
+
+    Args:
+        label: the clip's entry in the labels file.
+        reps: the detected reps.
+        times: ``(T,)`` frame times of the analysed trace (s), to place labelled frames in time.
+        fps: frame rate for labelled frames beyond the trace.
+        technique: the template's technique classes (for the margins), or None.
+
+    Returns:
+        A row: ``truth``, ``got``, ``scored`` (high or medium confidence with a rep count), ``exact``,
+        ``within_one``; for lifts ``lifts`` (per labelled lift: truth, got, accepted labels, labelled and
+        measured angles, margins), ``technique_total``, ``technique_strict``, ``technique_tolerant``; for
+        labelled holds ``holds`` (per labelled rep: truth and measured seconds, error).
+    """
+    truth = label.get("reps")
+    scored = label.get("confidence", "high") != "low" and isinstance(truth, int)
+    got = len(reps)
+    row: dict[str, Any] = {"truth": truth, "got": got, "scored": scored}
+    row["exact"] = scored and got == truth
+    row["within_one"] = scored and abs(got - int(truth)) <= 1
+    lifts = []
+    for lift in label.get("lifts") or []:
+        rep = _nearest_rep(reps, _time_of(int(lift["bottom_frame"]), times, fps))
+        is_rep = lift.get("rise_after", True) is not False and lift.get("technique") is not None
+        accepted = accepted_techniques(lift)
+        measured = dict(rep.peaks) if rep is not None else {}
+        d: dict[str, Any] = {
+            "bottom_frame": int(lift["bottom_frame"]),
+            "truth": lift.get("technique"),
+            "got": rep.technique if rep is not None else None,
+            "scored": scored and is_rep,
+            "borderline": len(accepted) > 1,
+            "accepted": sorted(accepted),
+            "label_knee_flexion": lift.get("knee_flexion_deg"),
+            "label_trunk_lean": lift.get("trunk_lean_deg"),
+            "knee_flexion": _round(measured.get("knee_flexion")),
+            "trunk_incline": _round(measured.get("trunk_incline")),
+        }
+        d["strict"] = d["got"] == d["truth"]
+        d["tolerant"] = d["got"] in accepted
+        if technique is not None and rep is not None:
+            d["margins"] = {
+                name: {
+                    "margin": _round(m["margin"], 3),
+                    "by_feature": {k: _round(v, 3) for k, v in m["by_feature"].items()},
+                }
+                for name, m in class_margins(technique, measured).items()
+            }
+        lifts.append(d)
+    if lifts:
+        counted = [d for d in lifts if d["scored"]]
+        row["lifts"] = lifts
+        row["technique_total"] = len(counted)
+        row["technique_strict"] = sum(d["strict"] for d in counted)
+        row["technique_tolerant"] = sum(d["tolerant"] for d in counted)
+    labelled_holds = label.get("top_hold_s") or []
+    rep_frames = label.get("rep_frames") or []
+    if labelled_holds and len(rep_frames) == len(labelled_holds):
+        holds = []
+        for frames, want in zip(rep_frames, labelled_holds, strict=True):
+            t_top = _time_of(int(frames[1]), times, fps)
+            inside = [r for r in reps if r.start_s <= t_top <= r.end_s]
+            rep = inside[0] if inside else _nearest_rep(reps, t_top)
+            have = rep.hold_s if rep is not None else None
+            err = None if have is None else round(float(have) - float(want), 2)
+            holds.append({"truth_s": float(want), "got_s": have, "error_s": err})
+        row["holds"] = holds
+    return row
+
+
+def _empty_summary() -> dict[str, Any]:
+    return {
+        "clips": 0,
+        "scored": 0,
+        "exact": 0,
+        "within_one": 0,
+        "technique_total": 0,
+        "technique_strict": 0,
+        "technique_tolerant": 0,
+        "borderline": 0,
+    }
+
+
+def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per exercise: counts, technique, margins and holds over the given (not skipped) clip rows.
+
+    Margins: for each class, over the scored lifts labelled with it and matched to a rep, the smallest
+    measured margin to that class (``min_margin``, with the clip and frame where it occurs) and the smallest
+    per feature (``by_feature``). Holds: labelled reps with a matched rep (``n``), mean and largest absolute
+    error (s), how many within :data:`HOLD_TOLERANCE_S`, and labelled reps with no rep found (``missing``).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if "skipped" in r:
+            continue
+        s = out.setdefault(r["exercise"], _empty_summary())
+        s["clips"] += 1
+        if not r["scored"]:
+            continue
+        s["scored"] += 1
+        s["exact"] += int(r["exact"])
+        s["within_one"] += int(r["within_one"])
+        for key in ("technique_total", "technique_strict", "technique_tolerant"):
+            s[key] += r.get(key, 0)
+        for d in r.get("lifts", []):
+            if not d["scored"]:
+                continue
+            s["borderline"] += int(d["borderline"])
+            m = (d.get("margins") or {}).get(d["truth"])
+            if m is None or m["margin"] is None:
+                continue
+            cls = s.setdefault("margins", {}).setdefault(d["truth"], {"lifts": 0, "min_margin": None})
+            cls["lifts"] += 1
+            if cls["min_margin"] is None or m["margin"] < cls["min_margin"]:
+                cls.update(min_margin=m["margin"], at={"file": r["file"], "bottom_frame": d["bottom_frame"]})
+            feats = cls.setdefault("by_feature", {})
+            for f, v in m["by_feature"].items():
+                if v is not None and (feats.get(f) is None or v < feats[f]):
+                    feats[f] = v
+        errors = [h["error_s"] for h in r.get("holds", []) if h["error_s"] is not None]
+        missing = sum(h["error_s"] is None for h in r.get("holds", []))
+        if errors or missing:
+            h = s.setdefault("holds", {"n": 0, "missing": 0, "abs_errors": []})
+            h["n"] += len(errors)
+            h["missing"] += missing
+            h["abs_errors"].extend(abs(e) for e in errors)
+    for s in out.values():
+        h = s.get("holds")
+        if h is not None:
+            errs = h.pop("abs_errors")
+            h["mean_abs_error_s"] = round(float(np.mean(errs)), 2) if errs else None
+            h["max_abs_error_s"] = round(float(np.max(errs)), 2) if errs else None
+            h["within_tolerance"] = sum(e <= HOLD_TOLERANCE_S + 1e-9 for e in errs)
+            h["tolerance_s"] = HOLD_TOLERANCE_S
+    return out
+
+
+# -------------------------------------------------------------------------------------------- the runner
+
+
+def evaluate_labels(
+    labels: Path,
+    *,
+    model: str = "full",
+    traces: Path | None = None,
+    split: str = "all",
+    split_file: Path | None = None,
+) -> dict[str, Any]:
+    """Analyse every labelled clip of the chosen part(s) and compare with the labels.
 
     Args:
         labels: the labels file.
         model: pose model for clips analysed from video.
         traces: a folder of saved pose traces (``<clip stem>.npz``) to use instead of running the model.
+        split: ``dev``, ``check`` or ``all`` (both parts, summed separately).
+        split_file: the split (default: :func:`default_split_file`); without one every clip is ``dev``.
 
     Returns:
-        ``{"clips": [...], "reps_exact": n, "reps_scored": n, "technique_right": n, "technique_total": n}``.
+        ``{"labels", "split", "split_file", "clips": [row per clip], "parts": {part: {exercise: summary}}}``;
+        each row has ``file``, ``exercise``, ``part`` and either ``skipped`` (the reason) or the fields of
+        :func:`score_clip`.
+
+    Raises:
+        EvaluationError: the labels or split file cannot be used, or ``split`` is unknown.
     """
-    try:
-        doc = json.loads(Path(labels).read_text(encoding="utf-8"))
-        clips = doc["clips"]
-    except FileNotFoundError:
-        raise TemplateError(f"{labels}: file not found") from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise TemplateError(f"{labels}: not a labels file ({e})") from None
+    from formcheck.analyze import analyze_trace, analyze_video
+    from formcheck.pipeline import PoseTrace
+    from formcheck.templates import available, load_template
+
+    if split not in (*PARTS, "all"):
+        raise EvaluationError(f"unknown split '{split}' (expected dev, check or all)")
+    clips = read_labels(labels)
+    split_file = split_file if split_file is not None else default_split_file(labels)
+    check = read_split(split_file) if split_file is not None else frozenset()
     known = set(available())
-    if not isinstance(clips, list) or not all(isinstance(c, dict) and "file" in c for c in clips):
-        raise TemplateError(f"{labels}: not a labels file (every clip needs a 'file')")
     rows: list[dict[str, Any]] = []
     for c in clips:
+        part = "check" if c["file"] in check else "dev"
+        if split != "all" and part != split:
+            continue
         name = str(c.get("exercise", "")).replace("-", "_")
-        row: dict[str, Any] = {"file": c.get("file"), "exercise": name, "truth": c.get("reps")}
+        row: dict[str, Any] = {"file": c["file"], "exercise": name, "part": part, "truth": c.get("reps")}
+        row["confidence"] = c.get("confidence", "high")
         rows.append(row)
         if name not in known:
             row["skipped"] = f"no template for '{name}'"
@@ -50,59 +386,92 @@ def evaluate_labels(labels: Path, *, model: str = "full", traces: Path | None = 
         template = load_template(name)
         stem = Path(str(c["file"])).stem
         if traces is not None:
-            path = traces / f"{stem}.npz"
+            path = Path(traces) / f"{stem}.npz"
             if not path.is_file():
                 row["skipped"] = f"no trace {path}"
                 continue
             analysis = analyze_trace(PoseTrace.load(str(path)), template, source=stem)
         else:
             analysis = analyze_video(Path(labels).parent / c["file"], template, model=model)
-        reps = analysis.reps
-        row["got"] = len(reps)
-        scored = c.get("confidence", "high") != "low" and c.get("reps") is not None
-        row["scored"] = scored
-        row["exact"] = scored and len(reps) == c["reps"]
         fps = float(c.get("fps") or analysis.trace.fps)
-        lifts = c.get("lifts") or []
-        right = 0
-        details = []
-        for lift in lifts:
-            frame = int(lift["bottom_frame"])
-            times = analysis.trace.times
-            t_bottom = float(times[frame]) if 0 <= frame < len(times) else frame / fps
-            best = min(reps, key=lambda r: abs(r.turn_s - t_bottom), default=None)
-            got = best.technique if best is not None and abs(best.turn_s - t_bottom) <= MATCH_S else None
-            ok = got == lift.get("technique")
-            right += int(ok)
-            details.append({"bottom_frame": lift["bottom_frame"], "truth": lift.get("technique"), "got": got})
-        if lifts:
-            row["technique_right"] = right
-            row["technique_total"] = len(lifts)
-            row["techniques"] = details
-    scored_rows = [r for r in rows if r.get("scored")]
+        row.update(score_clip(c, analysis.reps, analysis.trace.times, fps, template.technique))
+    parts = {p: summarize(r for r in rows if r["part"] == p) for p in PARTS if split in ("all", p)}
     return {
+        "labels": str(labels),
+        "split": split,
+        "split_file": None if split_file is None else str(split_file),
         "clips": rows,
-        "reps_scored": len(scored_rows),
-        "reps_exact": sum(bool(r["exact"]) for r in scored_rows),
-        "technique_right": sum(r.get("technique_right", 0) for r in rows),
-        "technique_total": sum(r.get("technique_total", 0) for r in rows),
+        "parts": parts,
     }
 
 
-def format_report(report: dict[str, Any]) -> str:
-    """Human-readable table of an evaluation."""
-    lines = [f"{'clip':52s} {'exercise':10s} {'truth':>5s} {'got':>4s}  technique"]
-    for r in report["clips"]:
-        if "skipped" in r:
-            lines.append(f"{r['file']:52s} {r['exercise']:10s} skipped: {r['skipped']}")
-            continue
-        mark = "ok" if r.get("exact") else ("--" if not r.get("scored") else "MISS")
-        tech = f"{r['technique_right']}/{r['technique_total']}" if "technique_total" in r else ""
+# ---------------------------------------------------------------------------------------------- the text
+
+
+PART_TITLES = {"dev": "dev (the templates were tuned on these)", "check": "check (held out, never tuned on)"}
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k}/{n}" + (f" ({100 * k / n:.0f} %)" if n else "")
+
+
+def _clip_line(r: dict[str, Any]) -> str:
+    if "skipped" in r:
+        return f"  {r['file']:52s} {r['exercise']:8s} skipped: {r['skipped']}"
+    mark = "not scored" if not r["scored"] else ("ok" if r["exact"] else "MISS")
+    extra = ""
+    if r.get("technique_total"):
+        extra += f"  technique {r['technique_strict']}/{r['technique_total']}"
+        extra += f" (tolerant {r['technique_tolerant']})"
+    if r.get("holds"):
+        errs = ["no rep" if h["error_s"] is None else f"{h['error_s']:+.1f} s" for h in r["holds"]]
+        extra += "  hold error " + ", ".join(errs)
+    return f"  {r['file']:52s} {r['exercise']:8s} {r['truth']!s:>5s} {r['got']:>4d}  {mark:10s}{extra}"
+
+
+def _summary_lines(exercise: str, s: dict[str, Any]) -> list[str]:
+    n = s["scored"]
+    lines = [
+        f"  {exercise:8s} {n} of {s['clips']} clips scored; counts exact {_pct(s['exact'], n)}, "
+        f"within one {_pct(s['within_one'], n)}"
+    ]
+    if s["technique_total"]:
+        t = s["technique_total"]
         lines.append(
-            f"{r['file']:52s} {r['exercise']:10s} {r['truth']!s:>5s} {r['got']:>4d}  {tech:9s} {mark}"
+            f"  {'':8s} technique strict {_pct(s['technique_strict'], t)}, tolerant of borderline "
+            f"{_pct(s['technique_tolerant'], t)} ({s['borderline']} borderline lifts)"
         )
-    n, k = report["reps_scored"], report["reps_exact"]
-    lines.append(f"rep counts exact: {k}/{n}" + (f" ({100 * k / n:.0f} %)" if n else ""))
-    t, tt = report["technique_right"], report["technique_total"]
-    lines.append(f"lift technique right: {t}/{tt}" + (f" ({100 * t / tt:.0f} %)" if tt else ""))
+    for cls, m in sorted(s.get("margins", {}).items()):
+        feats = ", ".join(f"{f} {v:+.3g}" for f, v in m.get("by_feature", {}).items())
+        at = m.get("at", {})
+        lines.append(
+            f"  {'':8s} margin {cls}: smallest {m['min_margin']:+.3g} over {m['lifts']} lifts "
+            f"({at.get('file', '?')} frame {at.get('bottom_frame', '?')})"
+            + (f"; per feature {feats}" if feats else "")
+        )
+    h = s.get("holds")
+    if h is not None:
+        mean = "-" if h["mean_abs_error_s"] is None else f"{h['mean_abs_error_s']:.2f} s"
+        worst = "-" if h["max_abs_error_s"] is None else f"{h['max_abs_error_s']:.2f} s"
+        lines.append(
+            f"  {'':8s} holds: {h['n']} reps, mean |error| {mean}, max {worst}, "
+            f"within {h['tolerance_s']} s {_pct(h['within_tolerance'], h['n'])}, no rep found {h['missing']}"
+        )
+    return lines
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Human-readable report: per part, one line per clip, then the per-exercise summary lines."""
+    lines = [
+        f"labels {report['labels']}; split {report['split']} ({report['split_file'] or 'no split file'})"
+    ]
+    for part, summary in report["parts"].items():
+        rows = [r for r in report["clips"] if r["part"] == part]
+        lines.append("")
+        lines.append(f"== {PART_TITLES[part]}: {len(rows)} clips ==")
+        lines.append(f"  {'clip':52s} {'exercise':8s} {'truth':>5s} {'got':>4s}")
+        lines.extend(_clip_line(r) for r in rows)
+        lines.append("  per exercise:")
+        for exercise in sorted(summary):
+            lines.extend(_summary_lines(exercise, summary[exercise]))
     return "\n".join(lines)
