@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from formcheck.cues import (
     Priority,
 )
 from formcheck.messages import MESSAGES
+from formcheck.reps import RepDetector, RepSpan
 from formcheck.templates import Band, Template, Text
 
 #: Set-up thresholds (units as in :data:`formcheck.geometry.FEATURES`).
@@ -62,6 +64,8 @@ class RepRecord:
         hold_s: seconds held in the right posture (templates with a hold), else None.
         tempo_s: duration of each tempo-checked movement, by fault code.
         faults: fault codes, most important first.
+        experimental_faults: codes of experimental faults (not yet checked on real recordings) that this
+            rep crossed: reported, not cued, no effect on the score.
         score: 0-100.
         technique: technique label at the turning point (templates that classify), else None.
         reba: REBA-style ``{"trunk": 1-4, "legs": 1-3}`` at the turning point (technique templates).
@@ -79,6 +83,7 @@ class RepRecord:
     score: float
     technique: str | None
     reba: dict[str, int] | None
+    experimental_faults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,19 +120,23 @@ class EngineState:
 
 
 @dataclass
-class _Rep:
-    """A rep in progress."""
+class _Frame:
+    """One frame kept for judging the rep it will turn out to belong to."""
 
-    start_s: float
-    t: list[float] = field(default_factory=list)
-    phase: list[str] = field(default_factory=list)
-    values: dict[str, list[float]] = field(default_factory=dict)
-    hold_s: float = 0.0
-    hold_done: bool = False
-    hold_max_done: bool = False
-    visited: list[str] = field(default_factory=list)
-    left_at: dict[str, float] = field(default_factory=dict)
-    tempo_s: dict[str, float] = field(default_factory=dict)
+    t: float
+    phase: str
+    values: tuple[float, ...]
+
+
+@dataclass
+class _Hold:
+    """The hold of the excursion in progress."""
+
+    s: float = 0.0
+    done: bool = False
+    max_done: bool = False
+    first_top_t: float | None = None
+    last_top_t: float | None = None
 
 
 #: Set-up problem codes (see :mod:`formcheck.messages`), most important first.
@@ -182,10 +191,15 @@ def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int] | N
 class Engine:
     """Counts reps, times holds, judges faults and picks cues for one exercise template.
 
+    Counting is done by :class:`formcheck.reps.RepDetector` on the template's count signal, from the
+    person's own movement; judging uses the template's fixed criteria. The set-up checks (visible, side-on,
+    light, one person) give cues but never stop counting: a rep the detector sees counts the same live and
+    offline.
+
     Args:
         template: the exercise.
-        require_setup: check the set-up (visible, side-on, light, one person) before counting starts. Live
-            coaching wants this; offline analysis of recorded clips may switch it off.
+        require_setup: announce set-up problems and "ready" as cues (live coaching); offline analysis of
+            recorded clips may switch the cues off. Counting is the same either way.
     """
 
     def __init__(self, template: Template, *, require_setup: bool = True) -> None:
@@ -193,21 +207,21 @@ class Engine:
         self.require_setup = require_setup
         self.cues = CueSelector()
         self.reps: list[RepRecord] = []
+        self.detector = RepDetector(template.count)
         self._phase: str | None = None
-        self._candidate: str | None = None
-        self._candidate_since = 0.0
         self._counting = False
         self._ready_since: float | None = None
         self._out_since: float | None = None
-        self._rep: _Rep | None = None
-        self._progress = 0
         self._prev_t: float | None = None
         self._issue_since: dict[str, float] = {}
         self._issue_gone: dict[str, float] = {}
         self._issues: list[str] = []
-        self._raw_issues: set[str] = set()
-        self._last_in: dict[str, float] = {}
         self._tracked = sorted(template.features)
+        self._frames: deque[_Frame] = deque()
+        self._hold = _Hold()
+        self._away = False
+        self._last_value = math.nan
+        self._settling: list[tuple[float, float, Mapping[str, float]]] = []
         self.frames = 0
         self.frames_with_pose = 0
 
@@ -237,26 +251,31 @@ class Engine:
 
         in_pos = has_pose and all(_in(b, feats) for b in self.t.position.require)
         if not self._counting:
-            ok = in_pos and (not self.require_setup or not (self._issues or self._raw_issues))
-            if ok:
+            if in_pos:
                 self._ready_since = t_s if self._ready_since is None else self._ready_since
+                self._settling.append((t_s, dt, dict(feats)))
                 if t_s - self._ready_since >= self.t.position.settle_s:
                     self._counting = True
-                    if self.require_setup:
+                    if self.require_setup and not self._issues:
                         self.cues.offer(t_s, READY, MESSAGES[READY], Priority.INFO)
+                    # the settling frames belong to the movement too (a recording may start at the load)
+                    for t_prev, dt_prev, f_prev in self._settling[:-1]:
+                        self._step(t_prev, dt_prev, f_prev)
+                    self._settling.clear()
             else:
                 self._ready_since = None
+                self._settling.clear()
         if self._counting:
             if in_pos or not has_pose:
                 self._out_since = None
             else:
                 self._out_since = t_s if self._out_since is None else self._out_since
-                if t_s - self._out_since > OUT_OF_POSITION_S and self._rep is not None:
-                    self._abandon()
-        if has_pose:
+                if t_s - self._out_since > OUT_OF_POSITION_S:
+                    self._restart()
+        if has_pose and self._counting and self._out_since is None:
             new_rep, live, bad = self._step(t_s, dt, feats)
 
-        if self._issues:
+        if self._issues and self.require_setup:
             code = self._issues[0]
             self.cues.offer(t_s, code, MESSAGES[code], Priority.SETUP)
         elif (self._counting and self._out_since is not None and t_s - self._out_since > 0.5) or (
@@ -264,7 +283,7 @@ class Engine:
         ):
             self.cues.offer(t_s, POSITION, self.t.position.cue, Priority.POSITION)
         new_cue = self.cues.select(t_s)
-        hold_s = self._rep.hold_s if self._rep is not None and self._phase == self._hold_phase else 0.0
+        hold_s = self._hold.s if self._away and self.t.hold is not None else 0.0
         return EngineState(
             t_s=t_s,
             phase=self._phase,
@@ -280,13 +299,8 @@ class Engine:
             bad_joints=frozenset(bad),
         )
 
-    @property
-    def _hold_phase(self) -> str | None:
-        return self.t.hold.phase if self.t.hold else None
-
     def _update_issues(self, t_s: float, feats: Mapping[str, float]) -> None:
         now = set(setup_issues(feats, self.t.camera.view))
-        self._raw_issues = now
         for code in SETUP_ISSUES:
             if code in now:
                 self._issue_gone.pop(code, None)
@@ -304,120 +318,93 @@ class Engine:
                 self._issues.append(code)
         self._issues.sort(key=SETUP_ISSUES.index)
 
-    def _phase_of(self, feats: Mapping[str, float]) -> str | None:
-        for p in self.t.phases:
-            if any(_in(b, feats) for b in p.bands):
-                return p.name
-        return None
+    def _restart(self) -> None:
+        """Out of position for long: whatever was in progress is not a rep; the person's range is kept."""
+        ranges = self.detector._ranges
+        self.detector = RepDetector(self.t.count)
+        self.detector._ranges = ranges
+        self._frames.clear()
+        self._hold = _Hold()
+        self._away = False
+        self._phase = None
 
     def _step(
         self, t_s: float, dt: float, feats: Mapping[str, float]
     ) -> tuple[RepRecord | None, list[str], set[str]]:
-        new_rep = None
-        cand = self._phase_of(feats)
-        if cand is not None and cand != self._phase:
-            if cand != self._candidate:
-                self._candidate, self._candidate_since = cand, t_s
-            if t_s - self._candidate_since >= self.t.rep.dwell_s:
-                new_rep = self._enter(self._candidate_since, cand)
-                self._candidate = None
-        else:  # back in the current phase, or in a gap between bands: the dwell starts again
-            self._candidate = None
-        if cand is not None:
-            self._last_in[cand] = t_s
+        rule = self.t.count
+        value = _get(feats, rule.feature)
+        self._last_value = value if math.isfinite(value) else self._last_value
+        step = self.detector.update(t_s, value)
+        self._phase = step.phase
+        away_phase = rule.phases[1]
+        was_away = self._away
+        self._away = rule.kind == "excursion" and step.phase == away_phase
+        if step.started is not None or (self._away and not was_away):
+            self._hold = _Hold()
+        self._frames.append(
+            _Frame(t_s, step.phase or "", tuple(_get(feats, name) for name in self._tracked))
+        )
+        while self._frames and t_s - self._frames[0].t > rule.max_s + 1.0:
+            self._frames.popleft()
 
-        live: list[str] = []
-        bad: set[str] = set()
-        rep = self._rep
-        if rep is not None:
-            rep.t.append(t_s)
-            rep.phase.append(self._phase or "")
-            for name in self._tracked:
-                rep.values.setdefault(name, []).append(_get(feats, name))
-            hold = self.t.hold
-            if hold is not None and self._phase == hold.phase:
-                if all(_in(b, feats) for b in hold.require):
-                    rep.hold_s += dt
-                if not rep.hold_done and rep.hold_s >= hold.min_s:
-                    rep.hold_done = True
+        hold = self.t.hold
+        if self._away:
+            h = self._hold
+            if step.hold_reset:
+                h.s, h.first_top_t = 0.0, None
+            if step.at_top:
+                h.first_top_t = t_s if h.first_top_t is None else h.first_top_t
+                h.last_top_t = t_s
+                if hold is None or all(_in(b, feats) for b in hold.require):
+                    h.s += dt
+            if hold is not None:
+                if not h.done and h.s >= hold.min_s:
+                    h.done = True
                     self.cues.offer(
                         t_s, hold.code + HOLD_DONE_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0
                     )
-                if not rep.hold_max_done and rep.hold_s >= hold.max_s:  # long enough: time to lower
-                    rep.hold_max_done = True
+                if not h.max_done and h.s >= hold.max_s:  # long enough: time to lower
+                    h.max_done = True
                     self.cues.offer(t_s, hold.code + HOLD_MAX_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0)
-            for fault in self.t.faults:
-                live_now = fault.live and fault.during in ("rep", self._phase)
-                if live_now and fault.crossed(_get(feats, fault.feature)):
-                    live.append(fault.code)
-                    bad.update(fault.joints)
-                    self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
-            if t_s - rep.start_s > self.t.rep.max_s:
-                self._abandon()
+
+        live: list[str] = []
+        bad: set[str] = set()
+        in_rep = self._away or (rule.kind == "cycle" and step.phase is not None)
+        for fault in self.t.faults:
+            if not fault.live or fault.experimental:
+                continue
+            window_now = (fault.during in ("rep", "to_turn", "from_turn") and in_rep) or fault.during == (
+                step.phase
+            )
+            if window_now and fault.crossed(_get(feats, fault.feature)):
+                live.append(fault.code)
+                bad.update(fault.joints)
+                self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
+
+        new_rep = self._finish(step.finished) if step.finished is not None else None
         return new_rep, live, bad
 
-    def _enter(self, t_s: float, phase: str) -> RepRecord | None:
-        """Switch to ``phase`` at ``t_s``; returns a finished rep, if this completes one."""
-        prev, self._phase = self._phase, phase
-        rule = self.t.rep
-        rep = self._rep
-        if rep is not None and prev is not None:
-            rep.left_at[prev] = self._last_in.get(prev, t_s)
-            for tempo in self.t.tempo:
-                if prev != phase and phase == tempo.to_phase and tempo.from_phase in rep.left_at:
-                    rep.tempo_s[tempo.code] = t_s - rep.left_at[tempo.from_phase]
-        if rule.kind == "sequence":
-            seq = rule.phases
-            if phase == seq[0]:
-                if rep is not None and self._progress == len(seq) - 1:
-                    done = self._finish(t_s)
-                    self._progress = 1
-                    return done
-                self._rep = None
-                self._progress = 1
-                return None
-            if self._progress >= 1 and phase == seq[self._progress]:
-                if self._progress == 1 and not self._counting:
-                    self._rep, self._progress = None, 0
-                    return None
-                if self._progress == 1:
-                    start = self._last_in.get(seq[0], t_s)
-                    self._rep = _Rep(start_s=start)
-                self._progress += 1
-                return None
-            self._rep, self._progress = None, 0
+    def _finish(self, span: RepSpan) -> RepRecord | None:
+        frames = [f for f in self._frames if f.t >= span.start_s - 1e-9]
+        if not frames:
             return None
-        # pair: each phase once, any order
-        if phase not in rule.phases:
-            return None
-        if rep is None:
-            if self._counting:
-                self._rep = _Rep(start_s=t_s, visited=[phase])
-            return None
-        if phase not in rep.visited:
-            rep.visited.append(phase)
-        if len(rep.visited) == len(rule.phases):
-            return self._finish(t_s)
-        return None
-
-    def _abandon(self) -> None:
-        self._rep = None
-        self._progress = 1 if self._phase == self.t.rep.phases[0] else 0
-
-    def _finish(self, t_s: float) -> RepRecord | None:
-        rep, self._rep = self._rep, None
-        assert rep is not None
-        if t_s - rep.start_s < self.t.rep.min_s or not rep.t:
-            return None
-        record = self._judge(rep, t_s)
+        record = self._judge(span, frames)
         self.reps.append(record)
+        if self.t.count.kind == "excursion":
+            self._hold = _Hold()
         if record.faults:
             first = record.faults[0]
             text = self.t.fault_cue(first) or Text(nl=first, en=first)
-            self.cues.offer(t_s, first, text, self._fault_priority(first), ttl_s=4.0)
+            self.cues.offer(span.end_s, first, text, self._fault_priority(first), ttl_s=4.0)
         else:
-            self.cues.offer(t_s, GOOD_REP, self.t.good_cue, Priority.GOOD, ttl_s=4.0)
+            self.cues.offer(span.end_s, GOOD_REP, self.t.good_cue, Priority.GOOD, ttl_s=4.0)
         return record
+
+    def finish(self, t_s: float) -> RepRecord | None:
+        """The recording or session has ended: count what only the end can settle (see
+        :meth:`formcheck.reps.RepDetector.finish`). Returns the rep that completes, if any."""
+        span = self.detector.finish(t_s, self._last_value)
+        return self._finish(span) if span is not None else None
 
     # ------------------------------------------------------------------------------------------ judging
 
@@ -427,31 +414,28 @@ class Engine:
                 return f.priority
         return Priority.AFTER_REP
 
-    def _judge(self, rep: _Rep, end_s: float) -> RepRecord:
-        t = np.asarray(rep.t)
-        phases = np.asarray(rep.phase)
-        vals = {k: np.asarray(v, dtype=np.float64) for k, v in rep.values.items()}
-        turn_feature = self.t.phase(self.t.rep.phases[1]).band.feature
-        turn_vals = vals[turn_feature]
-        if self.t.rep.kind == "pair":
-            turn_i = int(np.nanargmax(np.abs(turn_vals))) if np.isfinite(turn_vals).any() else 0
-        elif np.isfinite(turn_vals).any():
-            turn_i = int(np.nanargmax(turn_vals) if self.t.rep.extreme == "max" else np.nanargmin(turn_vals))
-        else:
-            turn_i = 0
+    def _judge(self, span: RepSpan, frames: list[_Frame]) -> RepRecord:
+        rule = self.t.count
+        t = np.array([f.t for f in frames])
+        phases = np.array([f.phase for f in frames])
+        cols = np.array([f.values for f in frames], dtype=np.float64).reshape(len(frames), -1)
+        vals = {name: cols[:, i] for i, name in enumerate(self._tracked)}
+        turn_i = int(np.argmin(np.abs(t - span.turn_s)))
         # the posture at the turning point: median over the frames within TURN_WINDOW of the rep's range
         # from the extreme (a pause at the bottom or top is judged as a whole, not by one noisy frame)
+        sig = vals[rule.feature]
         near = np.zeros(len(t), bool)
         near[turn_i] = True
-        if np.isfinite(turn_vals).any() and self.t.rep.kind == "sequence":
-            lo, hi = float(np.nanmin(turn_vals)), float(np.nanmax(turn_vals))
-            ext = hi if self.t.rep.extreme == "max" else lo
-            near |= np.abs(turn_vals - ext) <= TURN_WINDOW * (hi - lo)
+        if rule.kind == "excursion" and np.isfinite(sig).any():
+            ext = sig[turn_i]
+            if math.isfinite(ext):
+                near |= np.abs(sig - ext) <= TURN_WINDOW * span.range
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             peaks = {k: float(np.nanmedian(v[near])) for k, v in vals.items()}
         rom = {k: (float(np.nanmin(v)), float(np.nanmax(v))) for k, v in vals.items() if np.isfinite(v).any()}
         faults: list[tuple[int, str]] = []
+        experimental: list[str] = []
         penalty = 0.0
         index = np.arange(len(t))
         windows = {"rep": np.ones(len(t), bool), "to_turn": index <= turn_i, "from_turn": index >= turn_i}
@@ -465,18 +449,33 @@ class Engine:
                 continue
             else:
                 value = float({"max": np.max, "min": np.min, "mean": np.mean}[f.stat](v))
-            if f.crossed(value):
+            if f.crossed(value) and f.experimental:
+                experimental.append(f.code)
+            elif f.crossed(value):
                 faults.append((f.priority, f.code))
                 penalty += f.penalty
         hold_s = None
-        if self.t.hold is not None:
-            hold_s = round(rep.hold_s, 2)
-            if rep.hold_s < self.t.hold.min_s:
+        tempo_s: dict[str, float] = {}
+        h = self._hold
+        if self.t.hold is not None and rule.kind == "excursion":
+            hold_s = round(h.s, 2)
+            if h.s < self.t.hold.min_s:
                 faults.append((Priority.AFTER_REP, self.t.hold.code))
                 penalty += self.t.hold.penalty
+        rest, away = rule.phases
         for tempo in self.t.tempo:
-            d = rep.tempo_s.get(tempo.code)
-            if d is not None and d < tempo.min_s:
+            d = None
+            if rule.kind == "excursion":
+                if tempo.from_phase == away and h.last_top_t is not None:
+                    d = span.end_s - h.last_top_t
+                elif tempo.from_phase == rest and h.first_top_t is not None:
+                    d = h.first_top_t - span.start_s
+            elif len(span.turns) == 2 and tempo.from_phase == (rest if span.first_high else away):
+                d = span.turns[1] - span.turns[0]
+            if d is None:
+                continue
+            tempo_s[tempo.code] = d
+            if d < tempo.min_s:
                 faults.append((Priority.AFTER_REP, tempo.code))
                 penalty += tempo.penalty
         technique = reba = None
@@ -490,30 +489,28 @@ class Engine:
         faults.sort(key=lambda pc: pc[0])
         return RepRecord(
             index=len(self.reps) + 1,
-            start_s=round(rep.start_s, 3),
-            turn_s=round(float(t[turn_i]), 3),
-            end_s=round(end_s, 3),
+            start_s=round(span.start_s, 3),
+            turn_s=round(span.turn_s, 3),
+            end_s=round(span.end_s, 3),
             peaks={k: round(v, 3) for k, v in peaks.items() if math.isfinite(v)},
             rom={k: (round(a, 3), round(b, 3)) for k, (a, b) in rom.items()},
             hold_s=hold_s,
-            tempo_s={k: round(v, 3) for k, v in rep.tempo_s.items()},
+            tempo_s={k: round(v, 3) for k, v in tempo_s.items()},
             faults=tuple(c for _, c in faults),
             score=max(0.0, 100.0 - penalty),
             technique=technique,
             reba=reba,
+            experimental_faults=tuple(experimental),
         )
 
     # ------------------------------------------------------------------------------------------ the end
 
     def in_progress(self) -> dict[str, float | str] | None:
-        """The unfinished rep at this moment (e.g. a hold still going when the video ends), or None."""
-        if self._rep is None:
+        """The unfinished excursion at this moment (e.g. a hold still going when the video ends), or None."""
+        if not self._away:
             return None
-        return {
-            "start_s": self._rep.start_s,
-            "phase": self._phase or "",
-            "hold_s": round(self._rep.hold_s, 2),
-        }
+        start = self.detector._start_t
+        return {"start_s": start, "phase": self._phase or "", "hold_s": round(self._hold.s, 2)}
 
 
 def _get(feats: Mapping[str, float], name: str) -> float:

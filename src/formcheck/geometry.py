@@ -18,6 +18,11 @@ import numpy as np
 
 from formcheck.landmarks import BODY, Lm, Side, sided
 
+#: Foot points of both sides (heels, toes, ankles): the lowest of them is the floor.
+FEET: tuple[Lm, ...] = (
+    Lm.LEFT_HEEL, Lm.RIGHT_HEEL, Lm.LEFT_FOOT_INDEX, Lm.RIGHT_FOOT_INDEX, Lm.LEFT_ANKLE, Lm.RIGHT_ANKLE
+)
+
 #: Feature names, their units and meaning. The engine and the templates use these names.
 FEATURES: Mapping[str, str] = {
     "knee_angle": "deg; interior knee angle hip-knee-ankle, 180 = straight leg",
@@ -26,12 +31,13 @@ FEATURES: Mapping[str, str] = {
     "elbow_angle": "deg; interior shoulder-elbow-wrist angle, 180 = straight arm",
     "shoulder_angle": "deg; interior hip-shoulder-elbow angle, 0 = arm along the trunk",
     "trunk_incline": "deg; hip-to-shoulder line from vertical, 0 = upright, 90 = horizontal",
-    "pelvis_height": "leg lengths; hip height above the lowest foot point",
-    "hand_height": "leg lengths; wrist height above the lowest foot point",
+    "pelvis_height": "leg lengths; hip height above the lowest point of either foot",
+    "hand_height": "leg lengths; wrist height above the lowest point of either foot",
     "load_distance": "leg lengths; horizontal wrist-to-ankle distance (load close to the body)",
     "twist": "deg; rotation between the shoulder line and the hip line seen from above (world landmarks)",
     "neck_flexion": "deg; ear-shoulder line vs the trunk axis, > 0 head forward/down, < 0 head back/up",
     "back_curvature": "trunk lengths; dorsal contour bulge, > 0 rounded (flexed), < 0 hollow (arched)",
+    "spine_flexion": "deg; neck_flexion plus the back's arc angle (8 x back_curvature rad), > 0 rounded",
     "stoop_squat_index": "0..1; knee_flexion / (knee_flexion + trunk_incline), 1 = pure squat, 0 = stoop",
     "visibility": "0..1; mean visibility of the nose and the camera-side shoulder, hip, knee and ankle",
     "in_frame": "0..1; share of those five landmarks seen inside the picture",
@@ -128,7 +134,6 @@ def compute_features(
 
     sh, hip, knee, ankle = p("shoulder"), p("hip"), p("knee"), p("ankle")
     elbow, wrist, ear = p("elbow"), p("wrist"), p("ear")
-    heel, foot = p("heel"), p("foot")
     f: dict[str, np.ndarray] = {}
     f["knee_angle"] = angle_at(hip, knee, ankle)
     f["knee_flexion"] = 180.0 - f["knee_angle"]
@@ -138,8 +143,12 @@ def compute_features(
     f["trunk_incline"] = incline_from_vertical(hip, sh)
 
     leg = np.linalg.norm(hip - knee, axis=-1) + np.linalg.norm(knee - ankle, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ground = np.fmax(np.fmax(heel[:, 1], foot[:, 1]), ankle[:, 1])
+    # the floor: the lowest point of either foot (a foot lifted off the floor, as in marching on the spot
+    # in a bridge, does not move it); unseen points are NaN and ignored
+    feet = px[:, [int(j) for j in FEET], 1]
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ground = np.nanmax(feet, axis=1) if feet.shape[0] else np.zeros(0)
         f["pelvis_height"] = (ground - hip[:, 1]) / leg
         f["hand_height"] = (ground - wrist[:, 1]) / leg
         f["load_distance"] = np.abs(wrist[:, 0] - ankle[:, 0]) / leg
@@ -149,6 +158,8 @@ def compute_features(
     f["back_curvature"] = (
         np.asarray(back_curvature, dtype=np.float64) if back_curvature is not None else np.full(n, np.nan)
     )
+    # a shallow arc of sagitta s over a chord L bends through about 8 s / L radians
+    f["spine_flexion"] = f["neck_flexion"] + np.degrees(8.0 * f["back_curvature"])
     with np.errstate(invalid="ignore", divide="ignore"):
         kf = np.clip(f["knee_flexion"], 0.0, None)
         f["stoop_squat_index"] = kf / (kf + np.clip(f["trunk_incline"], 0.0, None))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.engine import Engine, EngineState
+from formcheck.engine import Engine, EngineState, RepRecord
 from formcheck.filters import OneEuro, zero_phase
 from formcheck.geometry import compute_features
 from formcheck.landmarks import Side, camera_side, drop_unseen, has_pose, side_scores
@@ -131,13 +131,15 @@ def trace_features(
 def run_engine(
     template: Template, times: np.ndarray, feats: dict[str, np.ndarray], *, require_setup: bool = False
 ) -> tuple[Engine, list[EngineState]]:
-    """Feed precomputed features through a fresh engine, frame by frame."""
+    """Feed precomputed features through a fresh engine, frame by frame, and close it at the last frame."""
     engine = Engine(template, require_setup=require_setup)
     names = list(feats)
     cols = np.stack([feats[k] for k in names], axis=1) if names else np.zeros((len(times), 0))
     states = []
     for i, t in enumerate(times):
         states.append(engine.update(float(t), dict(zip(names, cols[i].tolist(), strict=True))))
+    if len(times):
+        engine.finish(float(times[-1]))
     return engine, states
 
 
@@ -217,3 +219,8 @@ class LivePipeline:
         self.last_landmarks = sm
         self.last_features = feats
         return self.engine.update(t_s, feats)
+
+    def finish(self) -> RepRecord | None:
+        """The stream has ended (stop pressed, camera gone): settle what only the end can settle, as the
+        offline path does at a video's last frame. Returns a rep that completes by it, if any."""
+        return self.engine.finish(self._last_t) if self._last_t is not None else None

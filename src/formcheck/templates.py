@@ -1,8 +1,10 @@
 """Exercise templates: ``exercises/*.toml`` loaded and strictly validated into frozen dataclasses.
 
-A template is data a physiotherapist can read and edit: which camera view it needs, the phases as feature
-bands with gaps between them (hysteresis), what makes a rep, hold and tempo targets, faults with thresholds
-and cue texts in Dutch and English. Any unknown key, missing field or impossible range is a
+A template is data a physiotherapist can read and edit: which camera view it needs, how a rep is found
+from the person's own movement (``[count]``: the signal, its direction and the least range that is a rep;
+see :mod:`formcheck.reps`), the names of the two phases, hold and tempo targets, the technique classes and
+faults with their fixed thresholds (each with its source in a comment), and cue texts in Dutch and English.
+Any unknown key, missing field or impossible range is a
 :class:`TemplateError` naming the file, the key and what was expected.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from formcheck.geometry import FEATURES
+from formcheck.reps import CountRule
 
 _T = TypeVar("_T")
 
@@ -61,38 +64,15 @@ class Band:
 
 @dataclass(frozen=True)
 class Phase:
-    """A named posture: the value of one feature inside a band, or of any of the ``alternatives``.
+    """A named phase of the movement (e.g. rest and top), with its on-screen label.
 
-    ``band`` is the primary band (its feature is the one whose extreme marks a rep's turning point);
-    ``alternatives`` (``[[phases.or]]`` in TOML) let a phase be recognised by another feature as well, e.g.
-    "pelvis on the mat" by a low pelvis whatever the hip angle.
+    Phases are not bands: the rep detector (:mod:`formcheck.reps`) says which phase a frame is in from the
+    person's own movement. The first phase is the resting one (excursion) or the high turning point
+    (cycle), the second the one away from rest (or the low turning point).
     """
 
     name: str
-    band: Band
     label: Text
-    alternatives: tuple[Band, ...] = ()
-
-    @property
-    def bands(self) -> tuple[Band, ...]:
-        """The primary band and its alternatives."""
-        return (self.band, *self.alternatives)
-
-
-@dataclass(frozen=True)
-class RepRule:
-    """What makes one repetition.
-
-    ``sequence``: the phases visited in order (e.g. rest, top, rest); the last phase is also the first of
-    the next rep. ``pair``: each named phase visited once, in any order (cat-cow).
-    """
-
-    kind: str
-    phases: tuple[str, ...]
-    extreme: str
-    min_s: float
-    max_s: float
-    dwell_s: float
 
 
 @dataclass(frozen=True)
@@ -138,6 +118,8 @@ class Fault:
     ``from_turn`` = from it to the end, or a phase name): ``max``, ``min``, ``mean``, or ``extreme`` (the
     value at the rep's turning point). The fault is present when that value is above
     ``above`` or below ``below``. ``live`` faults are also cued mid-rep as soon as the current value crosses.
+    ``experimental`` faults have not been seen on a real recording yet: they are reported as such and do
+    not lower the score.
     """
 
     code: str
@@ -151,6 +133,7 @@ class Fault:
     live: bool
     joints: tuple[str, ...]
     cue: Text
+    experimental: bool = False
 
     def crossed(self, value: float) -> bool:
         """Whether ``value`` is on the faulty side of a threshold (NaN never is)."""
@@ -198,7 +181,7 @@ class Template:
     camera: Camera
     position: Position
     phases: tuple[Phase, ...]
-    rep: RepRule
+    count: CountRule
     hold: Hold | None
     tempo: tuple[Tempo, ...]
     faults: tuple[Fault, ...]
@@ -230,7 +213,7 @@ class Template:
     @property
     def features(self) -> frozenset[str]:
         """Every feature the template reads."""
-        names = {b.feature for p in self.phases for b in p.bands} | {b.feature for b in self.position.require}
+        names = {self.count.feature} | {b.feature for b in self.position.require}
         names |= {f.feature for f in self.faults} | set(self.display)
         if self.hold:
             names |= {b.feature for b in self.hold.require}
@@ -376,7 +359,7 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     position = _section(r, "position", _position)
     phases = _phases(r)
     names = tuple(p.name for p in phases)
-    rep = _section(r, "rep", lambda x: _rep(x, names))
+    count = _section(r, "count", lambda x: _count(x, names))
     hr = r.sub("hold", required=False)
     hold = _hold(hr, names) if hr is not None else None
     tempo = tuple(_tempo(x, names) for x in r.subs("tempo", required=False))
@@ -401,7 +384,7 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
         camera=camera,
         position=position,
         phases=phases,
-        rep=rep,
+        count=count,
         hold=hold,
         tempo=tempo,
         faults=faults,
@@ -447,44 +430,36 @@ def _position(x: _Reader) -> Position:
 def _phases(r: _Reader) -> tuple[Phase, ...]:
     phases: list[Phase] = []
     for x in r.subs("phases"):
-        ph = Phase(
-            name=x.str("name"),
-            band=_band_fields(x),
-            label=x.text("label"),
-            alternatives=_bands(x, "or", required=False),
-        )
+        ph = Phase(name=x.str("name"), label=x.text("label"))
         x.done()
         if any(p.name == ph.name for p in phases):
             x.fail(x.key("name"), f"phase '{ph.name}' is defined twice")
         phases.append(ph)
-    _check_gaps(r, phases)
+    if len(phases) != 2:
+        r.fail("phases", f"expected exactly two phases (rest and away, or high and low), got {len(phases)}")
     return tuple(phases)
 
 
-def _rep(x: _Reader, names: tuple[str, ...]) -> RepRule:
-    seq, pair = x.raw("sequence", required=False), x.raw("pair", required=False)
-    if (seq is None) == (pair is None):
-        x.fail(x.key("sequence"), "expected exactly one of 'sequence' or 'pair'")
-    kind = "sequence" if seq is not None else "pair"
-    rep_phases = x.strs(kind)
-    for p in rep_phases:
-        if p not in names:
-            x.fail(x.key(kind), f"unknown phase '{p}' (phases: {', '.join(names)})")
-    if kind == "sequence" and (len(rep_phases) < 3 or rep_phases[0] != rep_phases[-1]):
-        x.fail(x.key("sequence"), "expected at least 3 phases starting and ending in the same phase")
-    if kind == "pair" and (len(rep_phases) != 2 or rep_phases[0] == rep_phases[1]):
-        x.fail(x.key("pair"), "expected two different phases")
-    rep = RepRule(
-        kind=kind,
-        phases=rep_phases,
-        extreme=x.str("extreme", ("max", "min"), default="max"),
-        min_s=x.num("min_s", 0, 60),
-        max_s=x.num("max_s", 0.5, 600),
-        dwell_s=x.num("dwell_s", 0, 2, default=0.1),
+def _count(x: _Reader, names: tuple[str, ...]) -> CountRule:
+    rule = CountRule(
+        feature=_feature(x),
+        kind=x.str("kind", ("excursion", "cycle")),
+        direction=x.str("direction", ("up", "down")),
+        min_range=x.num("min_range", 0.0, math.inf),
+        phases=(names[0], names[1]),
+        from_start=x.bool("from_start", False),
+        enter=x.num("enter", 0.05, 0.9, default=0.3),
+        back=x.num("back", 0.05, 0.9, default=0.3),
+        min_s=x.num("min_s", 0, 60, default=0.5),
+        max_s=x.num("max_s", 0.5, 600, default=120.0),
+        hold_share=x.num("hold_share", 0.01, 0.5, default=0.15),
+        median_s=x.num("median_s", 0.0, 2.0, default=0.3),
     )
-    if rep.min_s >= rep.max_s:
+    if rule.min_range <= 0:
+        x.fail(x.key("min_range"), "expected a number above 0 (the least movement that is a rep)")
+    if rule.min_s >= rule.max_s:
         x.fail(x.key("max_s"), "expected max_s > min_s")
-    return rep
+    return rule
 
 
 def _hold(x: _Reader, names: tuple[str, ...]) -> Hold:
@@ -534,6 +509,7 @@ def _fault(x: _Reader, names: tuple[str, ...]) -> Fault:
         live=x.bool("live", False),
         joints=x.strs("joints", default=()),
         cue=x.text("cue"),
+        experimental=x.bool("experimental", False),
     )
     if fault.above is None and fault.below is None:
         x.fail(x.key("above"), "expected 'above' and/or 'below' (the fault threshold)")
@@ -556,19 +532,6 @@ def _phase_ref(r: _Reader, key: str, names: tuple[str, ...]) -> str:
     if v not in names:
         r.fail(r.key(key), f"expected a phase ({', '.join(names)}), got '{v}'")
     return v
-
-
-def _check_gaps(r: _Reader, phases: list[Phase]) -> None:
-    for i, a in enumerate(phases):
-        for b in phases[i + 1 :]:
-            for ba in a.bands:
-                for bb in b.bands:
-                    if ba.feature == bb.feature and ba.min <= bb.max and bb.min <= ba.max:
-                        r.fail(
-                            "phases",
-                            f"phases '{a.name}' and '{b.name}' overlap on {ba.feature}: "
-                            "expected a gap between their bands (hysteresis)",
-                        )
 
 
 # --------------------------------------------------------------------------------------------- loading
