@@ -121,7 +121,8 @@ def overlay_message(result: Any, seq: int, first: bool = False) -> dict[str, Any
 
     Returns:
         ``{"type": "overlay", "seq", "t_s", "w", "h", "side", "lm", "bad", "reps", "phase", "counting",
-        "hold_s", "hold_target_s", "cue", "cue_kind", "issues", "new_rep", "error", "fps", "latency_ms"}``.
+        "hold_s", "hold_target_s", "cue", "cue_kind", "issues", "new_rep", "new_cue", "error", "fps",
+        "latency_ms"}``.
     """
     u = result.update
     st = result.state
@@ -151,6 +152,7 @@ def overlay_message(result: Any, seq: int, first: bool = False) -> dict[str, Any
         "cue_kind": cue_k,
         "issues": [MESSAGES[c].get(lang) if c in MESSAGES else c for c in u.issues],
         "new_rep": u.new_rep is not None,
+        "new_cue": u.new_cue is not None,
         "error": u.error,
         "fps": _num(u.fps, 1),
         "latency_ms": _num(u.latency_ms, 1),

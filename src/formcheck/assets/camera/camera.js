@@ -28,6 +28,11 @@
   let args = null;        // the component's arguments from Python
   let stream = null, ws = null, run = 0, seq = 0, inFlight = 0, lastSent = 0, timer = null;
   let overlay = null, bones = [], sending = false, playing = false;
+  const sentAt = new Map();  // seq -> when the frame was grabbed (ms)
+  // Running figures of this page (read by the browser test and for diagnosis): frames sent and answered,
+  // recent JPEG encode and frame-to-overlay times (ms).
+  const stats = window.__fcCam = { sent: 0, answered: 0, encodeMs: [], roundTripMs: [] };
+  function keep(list, v) { list.push(Math.round(v * 10) / 10); if (list.length > 300) list.shift(); }
 
   function post(type, extra) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type }, extra), "*");
@@ -77,6 +82,10 @@
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.type === "overlay" || msg.type === "skip") inFlight = Math.max(0, inFlight - 1);
       if (msg.type === "overlay") {
+        const t0 = sentAt.get(msg.seq);
+        for (const k of sentAt.keys()) if (k <= msg.seq) sentAt.delete(k);
+        if (t0 !== undefined) keep(stats.roundTripMs, performance.now() - t0);
+        stats.answered += 1;
         if (msg.bones) bones = msg.bones;
         overlay = msg;
       } else if (msg.type === "error") {
@@ -115,6 +124,7 @@
       sending = false;
       if (!blob || myWs !== ws || myWs.readyState !== WebSocket.OPEN) { schedule(50); return; }
       const jpeg = await blob.arrayBuffer();
+      keep(stats.encodeMs, performance.now() - t);
       const head = new DataView(new ArrayBuffer(16));
       [70, 67, 70, 49].forEach((c, i) => head.setUint8(i, c));  // "FCF1"
       head.setUint32(4, mySeq >>> 0, true);
@@ -123,6 +133,8 @@
       msg.set(new Uint8Array(head.buffer), 0);
       msg.set(new Uint8Array(jpeg), 16);
       myWs.send(msg.buffer);
+      sentAt.set(mySeq, t);
+      stats.sent += 1;
       inFlight += 1;
       schedule(MIN_GAP_MS);
     }, "image/jpeg", JPEG_QUALITY);
