@@ -294,7 +294,7 @@ class SessionStore:
         i = n - 1 if seq is None else int(seq)
         if not 0 <= i < n:
             raise StoreError(f"session {record.id} has no rep {i} to save ({n} reps)")
-        rep_doc = _dumps(record.reps[i], record.id)
+        rep_doc = _dumps(record.reps[i])
         con = self._connect()
         try:
             with _tx(con):
@@ -413,14 +413,14 @@ _UPSERT_REP = """INSERT INTO reps (session_id, seq, doc) VALUES (?, ?, ?)
                  ON CONFLICT(session_id, seq) DO UPDATE SET doc = excluded.doc"""
 
 
-def _dumps(value: Any, session_id: str) -> str:
+def _dumps(value: Any) -> str:
     """``value`` as strict JSON text; a value that cannot be is a :class:`StoreError` (nothing written)."""
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as e:
         # A bug in what is being saved, not in the file: nothing is written, earlier sessions stay.
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise StoreError(f"session {session_id} could not be saved ({type(e).__name__}: {first})") from None
+        raise StoreError(f"this session could not be saved ({type(e).__name__}: {first})") from None
 
 
 def _loads(text: str) -> Any:
@@ -435,7 +435,7 @@ def _encode(record: SessionRecord) -> tuple[str, list[str]]:
     """``(session document without the reps, one document per rep)`` as JSON text."""
     doc = record.doc()
     reps = doc.pop("reps", [])
-    return _dumps(doc, record.id), [_dumps(r, record.id) for r in reps]
+    return _dumps(doc), [_dumps(r) for r in reps]
 
 
 def _upsert_session(con: sqlite3.Connection, record: SessionRecord, header: str) -> None:
