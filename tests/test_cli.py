@@ -187,6 +187,46 @@ def test_evaluate_missing_labels_file(tmp_path: Path) -> None:
     assert res.stderr.startswith("formcheck: error:"), res.stderr
 
 
+LABELS = REPO_ROOT / "tests" / "data" / "labels.json"
+TRACES = REPO_ROOT / "tests" / "data" / "traces"
+
+
+def test_evaluate_check_part_on_saved_traces() -> None:
+    res = run("evaluate", LABELS, "--traces", TRACES, "--split", "check")
+    assert res.returncode == 0, res.stderr
+    assert "== check" in res.stdout and "== dev" not in res.stdout
+    held_out = json.loads((LABELS.parent / "split.json").read_text(encoding="utf-8"))["check"]
+    for clip in held_out:  # one line per clip
+        assert sum(line.lstrip().startswith(clip) for line in res.stdout.splitlines()) == 1, clip
+    assert "per exercise:" in res.stdout and "counts exact" in res.stdout
+
+
+def test_evaluate_json_has_both_parts() -> None:
+    res = run("evaluate", LABELS, "--traces", TRACES, "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert set(doc["parts"]) == {"dev", "check"}
+    assert {r["part"] for r in doc["clips"]} == {"dev", "check"}
+    lifting = doc["parts"]["check"]["lifting"]
+    assert lifting["technique_total"] >= lifting["technique_tolerant"] >= lifting["technique_strict"]
+
+
+def test_evaluate_missing_split_file(tmp_path: Path) -> None:
+    res = run("evaluate", LABELS, "--traces", TRACES, "--split-file", tmp_path / "split.json")
+    assert_one_line_error(res, "split file not found", str(tmp_path / "split.json"))
+
+
+def test_evaluate_traces_not_a_folder(tmp_path: Path) -> None:
+    res = run("evaluate", LABELS, "--traces", tmp_path / "none")
+    assert_one_line_error(res, "--traces", "not a folder")
+
+
+def test_evaluate_unknown_split_is_an_argparse_error() -> None:
+    res = run("evaluate", LABELS, "--split", "tuned")
+    assert res.returncode == 2
+    assert "invalid choice: 'tuned'" in res.stderr and "Traceback" not in res.stderr
+
+
 # ------------------------------------------------------------------------------------------- usage
 
 
