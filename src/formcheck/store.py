@@ -409,8 +409,10 @@ class SessionStore:
             con.close()
 
 
+#: Write one rep row; a row that is already there with the same text is not rewritten.
 _UPSERT_REP = """INSERT INTO reps (session_id, seq, doc) VALUES (?, ?, ?)
-                 ON CONFLICT(session_id, seq) DO UPDATE SET doc = excluded.doc"""
+                 ON CONFLICT(session_id, seq) DO UPDATE SET doc = excluded.doc
+                 WHERE doc IS NOT excluded.doc"""
 
 
 def _dumps(value: Any) -> str:
