@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from conftest import need_shared
 
 from formcheck.analyze import analyze_video
 from formcheck.templates import load_template
@@ -207,3 +210,110 @@ def test_dark_video_and_second_person_are_noted() -> None:
     trace.n_people[:] = 2
     notes = analyze_trace(trace, bridge, "en").to_json()["notes"]
     assert any("dark" in n for n in notes) and any("more than one person" in n.lower() for n in notes)
+
+
+# --- a worker process that dies or fails ends the analysis, never hangs it ------------------------------
+
+
+def _fake_part_that_breaks_in_the_worker(how: str) -> Callable[..., dict[str, np.ndarray]]:
+    """A stand-in for ``_pose_part``: the first part (this process) succeeds slowly, the worker's breaks."""
+    import time
+
+    empty = {
+        "landmarks": np.zeros((0, 33, 4), np.float32), "world": np.zeros((0, 33, 4), np.float32),
+        "back": np.zeros((0, 2), np.float32), "profile": np.zeros((0, 2, 1), np.float32),
+        "n_people": np.zeros(0, np.int32), "brightness": np.zeros(0, np.float32), "t": np.zeros(0),
+    }
+
+    def part(
+        path: str, start: int, stop: int | None, model: str, with_mask: bool, progress: Any = None
+    ) -> dict[str, np.ndarray]:
+        if start == 0:
+            for _ in range(100):  # "works" for up to 10 s, reporting progress like the real pass
+                time.sleep(0.1)
+                if progress is not None:
+                    progress(1)
+            return empty
+        if how == "exit":
+            os._exit(1)
+        raise ValueError("bad frame data")
+
+    return part
+
+
+@pytest.mark.parametrize(
+    ("how", "phrase"),
+    [("exit", "stopped unexpectedly (exit code 1)"), ("raise", "ValueError: bad frame data")],
+)
+def test_a_broken_worker_raises_pose_worker_error(
+    monkeypatch: pytest.MonkeyPatch, how: str, phrase: str
+) -> None:
+    """No model: the worker's part is a stand-in that exits or raises; the parent notices within its work."""
+    import multiprocessing
+
+    from formcheck import analyze as an
+    from formcheck.video import probe
+
+    monkeypatch.setattr(an, "_pose_part", _fake_part_that_breaks_in_the_worker(how))
+    monkeypatch.setattr(an, "_context", lambda: multiprocessing.get_context("fork"))  # the fake is inherited
+    with pytest.raises(an.PoseWorkerError) as err:
+        an.extract_trace(probe(CLIP), workers=2)
+    assert phrase in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as f:
+            out += [int(x) for x in f.read().split()]
+    return out
+
+
+def _cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the worker through /proc (Linux)")
+def test_killed_worker_stops_analyze_with_one_clear_line() -> None:
+    """``kill -9`` of a pose worker mid-run: analyze exits non-zero within seconds, one line, no traceback."""
+    import signal
+    import time
+
+    clip = need_shared("clips", "lifting", "tby66_0016c_1.mp4")
+    env = {k: v for k, v in os.environ.items() if k != "FORMCHECK_DEBUG"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck.cli", "analyze", str(clip), "--exercise", "lifting", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        worker = None
+        started = time.monotonic()
+        while worker is None and proc.poll() is None and time.monotonic() - started < 300:
+            time.sleep(0.2)
+            for child in _children(proc.pid):
+                with contextlib.suppress(OSError):
+                    if _cpu_s(child) > 2.0:  # a worker well into its pose pass
+                        worker = child
+        assert worker is not None, "no pose worker process was seen"
+        os.kill(worker, signal.SIGKILL)
+        killed = time.monotonic()
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("analyze still running 30 s after its worker was killed")
+        after_s = time.monotonic() - killed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("formcheck: error:"), lines[0]
+    assert "worker" in lines[0] and "SIGKILL" in lines[0], lines[0]
+    assert out == ""
+    print(f"analyze stopped {after_s:.1f} s after its worker was killed")

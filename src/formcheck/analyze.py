@@ -12,9 +12,12 @@ import math
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing import connection as mp_connection
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -86,17 +89,109 @@ def _pose_part(
     }
 
 
-_QUEUE: Any = None
+class PoseWorkerError(ChildProcessError):
+    """A pose worker process died or failed; the message is one line for the user."""
 
 
-def _init_worker(queue: Any) -> None:
-    global _QUEUE
-    _QUEUE = queue
+#: Seconds between checks that the worker processes are alive while this process waits for them.
+WORKER_POLL_S = 0.2
 
 
-def _worker(args: tuple[str, int, int | None, str, bool]) -> dict[str, np.ndarray]:
-    path, start, stop, model, with_mask = args
-    return _pose_part(path, start, stop, model, with_mask, progress=_QUEUE.put)
+def _worker_main(
+    conn: Connection, path: str, start: int, stop: int | None, model: str, with_mask: bool
+) -> None:
+    """Worker process: pose pass over one part; sends ``("progress", n)`` messages, then one
+    ``("result", part)`` or ``("error", line)``."""
+    try:
+        part = _pose_part(path, start, stop, model, with_mask, progress=lambda n: conn.send(("progress", n)))
+        conn.send(("result", part))
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C or the parent left: stop quietly
+        pass
+    except Exception as e:  # reported by the parent as one line
+        with contextlib.suppress(OSError):
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        conn.close()
+
+
+def _death(proc: Any) -> str:
+    code = proc.exitcode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+class _Workers:
+    """Worker processes of one pose pass, each with a pipe for its progress and its part."""
+
+    def __init__(
+        self, ctx: Any, jobs: list[tuple[str, int, int | None, str, bool]], progress: ProgressFn | None
+    ) -> None:
+        self._progress = progress
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+        self.parts: list[dict[str, np.ndarray] | None] = [None] * len(jobs)
+        for job in jobs:
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker_main, args=(send, *job), daemon=True)
+            proc.start()
+            send.close()
+            self._procs.append(proc)
+            self._conns.append(recv)
+
+    def _read(self, i: int) -> None:
+        """Handle every message waiting on worker ``i``'s pipe."""
+        conn = self._conns[i]
+        while self.parts[i] is None:
+            try:
+                if not conn.poll():
+                    return
+                kind, value = conn.recv()
+            except (EOFError, OSError):
+                return  # the worker is gone; check() says how
+            if kind == "progress":
+                if self._progress is not None:
+                    self._progress(value)
+            elif kind == "result":
+                self.parts[i] = value
+            else:
+                raise PoseWorkerError(f"a pose worker process failed: {value}")
+
+    def check(self, timeout: float = 0.0) -> bool:
+        """Pass on progress and collect finished parts, waiting up to ``timeout`` s; True when all are in.
+
+        Raises:
+            PoseWorkerError: a worker process died (killed, out of memory, a crash in native code) or failed.
+        """
+        pending = [i for i, part in enumerate(self.parts) if part is None]
+        if not pending:
+            return True
+        handles = [self._conns[i] for i in pending] + [self._procs[i].sentinel for i in pending]
+        mp_connection.wait(handles, timeout)
+        for i in pending:
+            self._read(i)
+            if self.parts[i] is None and not self._procs[i].is_alive():
+                self._read(i)  # a part sent just before exiting is still in the pipe
+                if self.parts[i] is None:
+                    raise PoseWorkerError(
+                        f"a pose worker process stopped unexpectedly ({_death(self._procs[i])}); "
+                        "analysis abandoned (if memory is short, try --workers 1)"
+                    )
+        return all(part is not None for part in self.parts)
+
+    def close(self) -> None:
+        """Stop any worker still running and release the pipes."""
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self._procs:
+            proc.join(timeout=2.0)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=2.0)
+        for conn in self._conns:
+            conn.close()
 
 
 def _context() -> Any:
@@ -134,6 +229,10 @@ def extract_trace(
     Returns:
         The :class:`PoseTrace`. A part that stops early (undecodable frames) ends the trace there, so
         later frames never shift in time.
+
+    Raises:
+        PoseWorkerError: a worker process died or failed (noticed within about ``WORKER_POLL_S``
+            seconds while this process waits, or at this process's next progress report while it works).
     """
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
@@ -141,36 +240,24 @@ def extract_trace(
     if workers <= 1:
         parts = [_pose_part(str(info.path), 0, None, model, with_mask, progress)]
     else:
-        ctx = _context()
-        queue = ctx.Queue()
         jobs = [
             (str(info.path), bounds[i], bounds[i + 1] if i < workers - 1 else None, model, with_mask)
             for i in range(1, workers)
         ]
+        pool = _Workers(_context(), jobs, progress)
+        try:
 
-        reported = [0]
+            def local_progress(n: int) -> None:
+                if progress is not None:
+                    progress(n)
+                pool.check()
 
-        def report(n: int) -> None:
-            reported[0] += n
-            if progress is not None:
-                progress(n)
-
-        def local_progress(n: int) -> None:
-            if progress is not None:
-                progress(n)
-            _drain(queue, report)
-
-        with ctx.Pool(workers - 1, initializer=_init_worker, initargs=(queue,)) as pool:
-            result = pool.map_async(_worker, jobs)
             first = _pose_part(str(info.path), bounds[0], bounds[1], model, with_mask, local_progress)
-            while not result.ready():
-                result.wait(0.1)
-                _drain(queue, report)
-            parts = [first, *result.get()]
-            done = sum(len(p["landmarks"]) for p in parts[1:])
-            while reported[0] < done:  # the workers' last counts may still be in the pipe
-                if not _drain(queue, report, timeout=1.0):
-                    break
+            while not pool.check(WORKER_POLL_S):
+                pass
+        finally:
+            pool.close()
+        parts = [first, *(p for p in pool.parts if p is not None)]
         for i, part in enumerate(parts[:-1]):
             if len(part["landmarks"]) < bounds[i + 1] - bounds[i]:
                 parts = parts[: i + 1]
@@ -187,21 +274,6 @@ def extract_trace(
         size=(info.width, info.height),
         t=merged["t"],
     )
-
-
-def _drain(queue: Any, progress: ProgressFn | None, timeout: float = 0.0) -> bool:
-    """Pass queued frame counts to ``progress``; waits up to ``timeout`` s for the first. True if any."""
-    import queue as queue_mod
-
-    got = False
-    while True:
-        try:
-            n = queue.get(timeout=timeout) if timeout > 0 and not got else queue.get_nowait()
-        except (queue_mod.Empty, EOFError, OSError):
-            return got
-        got = True
-        if progress is not None:
-            progress(n)
 
 
 @dataclass
