@@ -35,6 +35,16 @@ def bridge_trace(reps: int, hold_s: float = 6.0, rest_s: float = 2.0, lower_s: f
     return np.concatenate(parts)
 
 
+def pelvis_of(hip: np.ndarray, rest: float = 0.1, top: float = 0.35) -> np.ndarray:
+    """The pelvis height (leg lengths) that goes with a hip-angle trace from :func:`bridge_trace`."""
+    return rest + (np.asarray(hip) - 125.0) / 55.0 * (top - rest)
+
+
+def bridge(hip: np.ndarray, **kw: float) -> dict[str, np.ndarray]:
+    """Both bridge signals from one hip-angle trace."""
+    return {"hip_angle": hip, "pelvis_height": pelvis_of(hip, **kw)}
+
+
 def run(
     template_name: str,
     series: dict[str, np.ndarray],
@@ -54,12 +64,13 @@ def run(
 
 def test_clean_bridges_are_counted_with_holds():
     trace = bridge_trace(3)
-    eng, states = run("bridge", {"hip_angle": trace}, LYING)
+    eng, states = run("bridge", bridge(trace), LYING)
     assert len(eng.reps) == 3
     assert [s.new_rep.index for s in states if s.new_rep] == [1, 2, 3]
-    held = np.sum((trace >= 170) & (trace <= 200)) / FPS / 3  # the hold band, per rep
     for r in eng.reps:
-        assert r.hold_s == pytest.approx(held, abs=0.1 + 2 / FPS)  # the 0.1 s dwell before "top"
+        # the top: within 15 % of the lift from its highest point so far (the 6 s plateau, the last part of
+        # the way up, which is always at its highest so far, and the first 15 % of the way down)
+        assert r.hold_s == pytest.approx(6.0 + 0.7 + 0.15 * 1.5, abs=0.2)
         assert r.faults == ()
         assert r.score == 100.0
         assert r.peaks["hip_angle"] == pytest.approx(180.0)
@@ -68,29 +79,40 @@ def test_clean_bridges_are_counted_with_holds():
     assert any(c.code == "hold_short_done" for c in eng.cues.history)
 
 
-def test_noise_around_a_threshold_adds_no_rep():
+@pytest.mark.parametrize(("rest", "top"), [(0.1, 0.35), (0.4, 1.3), (0.05, 0.2), (-0.3, -0.1)])
+def test_bridges_count_whatever_the_levels(rest, top):
+    # body size, camera distance and angle move the levels: the count comes from the movement itself
+    eng, _ = run("bridge", bridge(bridge_trace(3), rest=rest, top=top), LYING)
+    assert len(eng.reps) == 3
+
+
+def test_a_small_bridge_is_a_rep_with_a_fault():
+    # the pelvis rises only 0.12 leg lengths and the hips reach 150 degrees, not a straight line
+    hip = 125.0 + (bridge_trace(2) - 125.0) * (25.0 / 55.0)
+    eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis_of(bridge_trace(2), top=0.22)}, LYING)
+    assert len(eng.reps) == 2
+    assert all("hips_not_high" in r.faults for r in eng.reps)
+
+
+def test_fidgeting_below_the_minimum_range_adds_no_rep():
     rng = np.random.default_rng(3)
-    # hovering around the top threshold (165) and around the rest threshold (150) for a long time
-    hover_top = 165 + rng.normal(0, 3, 300)
-    hover_rest = 150 + rng.normal(0, 3, 300)
-    trace = np.concatenate(
-        [np.full(60, 125.0), hover_rest, np.full(30, 125.0), hover_top, np.full(30, 175.0), hover_top]
-    )
-    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    # settling on the mat: the pelvis moves up to 0.06 leg lengths (below min_range 0.1), many times
+    wobble = 0.1 + 0.03 * (1 + np.sin(np.arange(900) / 7.0)) + rng.normal(0, 0.005, 900)
+    eng, _ = run("bridge", {"hip_angle": np.full(900, 130.0), "pelvis_height": wobble}, LYING)
     assert len(eng.reps) == 0
 
 
 def test_noisy_real_reps_still_count_exactly():
     rng = np.random.default_rng(4)
-    trace = bridge_trace(4) + rng.normal(0, 2.0, bridge_trace(4).size)
-    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    hip = bridge_trace(4)
+    pelvis = pelvis_of(hip) + rng.normal(0, 0.01, hip.size)
+    eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis}, LYING)
     assert len(eng.reps) == 4
 
 
 def test_no_counting_while_getting_into_position():
-    # standing (trunk upright) while the hip angle swings: not in the lying position, no reps
-    trace = bridge_trace(2)
-    eng, states = run("bridge", {"hip_angle": trace}, {"trunk_incline": 5.0, "knee_angle": 170.0})
+    # standing (trunk upright) while the pelvis moves: not in the lying position, no reps
+    eng, states = run("bridge", bridge(bridge_trace(2)), {"trunk_incline": 5.0, "knee_angle": 170.0})
     assert len(eng.reps) == 0
     assert not states[-1].counting
     assert any(c.code == "position" for c in eng.cues.history)
@@ -98,42 +120,68 @@ def test_no_counting_while_getting_into_position():
 
 def test_lift_still_held_at_the_end_is_a_hold_in_progress_not_a_rep():
     trace = np.concatenate([bridge_trace(1), np.linspace(125, 180, 30), np.full(60, 180.0)])
-    eng, states = run("bridge", {"hip_angle": trace}, LYING)
+    eng, states = run("bridge", bridge(trace), LYING)
     assert len(eng.reps) == 1
     prog = eng.in_progress()
     assert prog is not None and prog["phase"] == "top"
-    assert states[-1].hold_s == pytest.approx(2.0, abs=0.2)
+    assert states[-1].hold_s == pytest.approx(2.0 + 0.6, abs=0.2)  # the top and the end of the way up
+
+
+def test_a_bridge_cut_by_the_start_of_the_video_is_not_a_rep():
+    # the video opens with the pelvis up, then it is lowered: only the full bridge after it counts
+    trace = np.concatenate([np.full(60, 180.0), np.linspace(180, 125, 45), bridge_trace(1)])
+    eng, _ = run("bridge", bridge(trace), LYING)
+    assert len(eng.reps) == 1
+
+
+def test_legs_marching_with_the_pelvis_up_is_not_a_rep():
+    # the pelvis stays up while the hip angle swings as the knees come up one at a time
+    n = 600
+    hip = 180.0 - 40.0 * (np.sin(np.arange(n) / 10.0) > 0)
+    pelvis = np.concatenate([np.linspace(0.1, 0.35, 30), np.full(n - 30, 0.35)])
+    eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis}, LYING)
+    assert len(eng.reps) == 0
 
 
 def test_short_hold_is_still_a_rep_with_a_fault():
-    eng, _ = run("bridge", {"hip_angle": bridge_trace(1, hold_s=2.0)}, LYING)
+    eng, _ = run("bridge", bridge(bridge_trace(1, hold_s=2.0)), LYING)
     assert len(eng.reps) == 1
     assert "hold_short" in eng.reps[0].faults
     assert eng.reps[0].score < 100
 
 
-def test_hold_timer_counts_only_while_posture_is_right():
-    # at the top but sagging to 166 (inside the top band, below the hold's 170): the timer stops
-    top = np.concatenate([np.full(90, 180.0), np.full(90, 166.0), np.full(90, 180.0)])
-    trace = np.concatenate(
-        [np.full(60, 125.0), np.linspace(125, 180, 30), top, np.linspace(180, 125, 45), np.full(60, 125.0)]
+def test_a_correct_five_second_hold_is_not_flagged():
+    eng, _ = run("bridge", bridge(bridge_trace(1, hold_s=5.0)), LYING)
+    assert eng.reps[0].hold_s >= 5.0
+    assert "hold_short" not in eng.reps[0].faults
+
+
+def test_the_hold_is_the_time_at_the_top_even_when_the_pelvis_creeps():
+    # up, then a 6 s top during which the pelvis sinks slowly by 5 % of the lift: all of it is held
+    hip = np.concatenate(
+        [
+            np.full(60, 125.0),
+            np.linspace(125, 180, 30),
+            np.linspace(180, 177, 180),
+            np.linspace(177, 125, 45),
+            np.full(60, 125.0),
+        ]
     )
-    eng, _ = run("bridge", {"hip_angle": trace}, LYING)
+    eng, _ = run("bridge", bridge(hip), LYING)
     assert len(eng.reps) == 1
-    assert eng.reps[0].hold_s == pytest.approx(np.sum(trace >= 170) / FPS, abs=2 / FPS)
-    assert eng.reps[0].hold_s < 7.0  # the 3 s sagging at 166 did not count
+    assert eng.reps[0].hold_s == pytest.approx(6.0 + 0.7 + 0.1, abs=0.3)  # as in the clean case
 
 
 def test_dropping_fast_is_a_tempo_fault():
-    eng, _ = run("bridge", {"hip_angle": bridge_trace(1, lower_s=0.2)}, LYING)
+    eng, _ = run("bridge", bridge(bridge_trace(1, lower_s=0.2)), LYING)
     assert "lowered_fast" in eng.reps[0].faults
 
 
-def test_setup_issues_block_counting_until_fixed():
+def test_setup_issues_are_cued_but_do_not_stop_counting():
     trace = bridge_trace(2)
     dark = {**LYING, "brightness": 10.0}
-    eng, states = run("bridge", {"hip_angle": trace}, dark)
-    assert len(eng.reps) == 0
+    eng, states = run("bridge", bridge(trace), dark)
+    assert len(eng.reps) == 2  # the same count live and offline
     assert "too_dark" in states[-1].issues
     assert eng.cues.history and eng.cues.history[0].code == "too_dark"
 
@@ -154,9 +202,9 @@ def test_setup_issue_codes(change, issue):
 
 
 def test_missing_frames_do_not_change_phase_or_count():
-    trace = bridge_trace(2)
-    trace[200:215] = np.nan  # pose lost during the first hold
-    eng, _ = run("bridge", {"hip_angle": trace}, LYING, require_setup=False)
+    trace = bridge(bridge_trace(2))
+    trace["pelvis_height"][200:215] = np.nan  # pose lost during the first hold
+    eng, _ = run("bridge", trace, LYING, require_setup=False)
     assert len(eng.reps) == 2
 
 
@@ -193,15 +241,35 @@ def test_lift_technique_is_classified_at_the_lowest_point(kind):
         assert "knees_straight" not in r.faults
 
 
-def test_lifting_faults_far_load_twist_and_rounded_back():
+def test_lifting_faults_rounded_back_and_experimental_ones_reported_apart():
     s = lifting_series("squat", 1)
     s["load_distance"] = np.full_like(s["load_distance"], 0.7)
     s["twist"][40:60] = 40.0
     s["back_curvature"][50:70] = 0.2
     eng, states = run("lifting", s, {"pelvis_height": 0.9})
-    assert set(eng.reps[0].faults) >= {"load_far", "twisting", "rounded_back"}
-    assert any("twisting" in st.live_faults for st in states)
+    rep = eng.reps[0]
+    assert "rounded_back" in rep.faults
+    # load_far and twisting have not been seen on a real recording: reported, not scored, not cued
+    assert set(rep.experimental_faults) == {"load_far", "twisting"}
+    assert not {"load_far", "twisting"} & set(rep.faults)
+    assert rep.score == 100 - 30
+    assert any("rounded_back" in st.live_faults for st in states)
+    assert not any("twisting" in st.live_faults for st in states)
     assert any("shoulder" in st.bad_joints for st in states)
+
+
+def test_a_recording_that_starts_at_the_load_counts_its_first_lift():
+    s = lifting_series("squat", 2)
+    start = int(np.argmin(s["hand_height"][:80]))  # cut the video at the first bottom
+    eng, _ = run("lifting", {k: v[start:] for k, v in s.items()}, {"pelvis_height": 0.9})
+    assert len(eng.reps) == 2
+
+
+def test_reaching_to_the_knees_is_not_a_lift():
+    s = lifting_series("squat", 3)
+    s["hand_height"] = 1.05 - (1.05 - s["hand_height"]) * (0.2 / 0.7)  # the hands drop 0.2, not 0.7
+    eng, _ = run("lifting", s, {"pelvis_height": 0.9})
+    assert len(eng.reps) == 0
 
 
 def test_reba_scores():
@@ -211,34 +279,23 @@ def test_reba_scores():
     assert reba_scores(80.0, 10.0) == {"trunk": 4, "legs": 1}
 
 
-def test_bridge_with_feet_far_away_rests_by_pelvis_height():
-    # feet far from the buttocks: the hip angle rests at 155 (above the 150 band), the pelvis is on the mat
-    hip = 155.0 + (bridge_trace(3) - 125.0) * (25.0 / 55.0)  # rests at 155, tops at 180
-    pelvis = 0.11 + (hip - 155.0) / 25.0 * 0.24  # 0.11 on the mat, 0.35 at the top
-    eng, _ = run("bridge", {"hip_angle": hip, "pelvis_height": pelvis}, LYING)
-    assert len(eng.reps) == 3
-    eng2, _ = run("bridge", {"hip_angle": hip, "pelvis_height": np.full(hip.size, 0.3)}, LYING)
-    assert len(eng2.reps) == 0  # neither the angle nor the pelvis says "on the mat"
-
-
 def test_a_late_frame_does_not_credit_unseen_hold_time():
     eng = Engine(load_template("bridge"), require_setup=False)
     feats = {**GOOD_VIEW, **LYING}
     t = 0.0
     for v in [125.0] * 30 + list(np.linspace(125, 180, 30)) + [180.0] * 10:
-        eng.update(t, {**feats, "hip_angle": v})
+        eng.update(t, {**feats, "hip_angle": v, "pelvis_height": float(pelvis_of(v))})
         t += 1 / FPS
     before = eng.in_progress()["hold_s"]
-    eng.update(t + 6.0, {**feats, "hip_angle": 180.0})  # the camera stalled for 6 s
+    eng.update(t + 6.0, {**feats, "hip_angle": 180.0, "pelvis_height": 0.35})  # the camera stalled 6 s
     assert eng.in_progress()["hold_s"] - before <= 0.25 + 1e-9
 
 
-def test_isolated_spikes_across_a_gap_do_not_enter_a_phase():
-    # one-frame spikes into the top band, separated by gap values: never 0.1 s inside the band
-    trace = np.full(200, 125.0)
-    trace[60:140] = 155.0  # in the gap between rest (<=150) and top (>=165)
-    trace[70] = trace[75] = trace[80] = trace[85] = 170.0
-    eng, states = run("bridge", {"hip_angle": trace}, LYING)
+def test_isolated_spikes_do_not_make_a_rep():
+    # a pose estimate that jumps for a frame or two (a limb hidden for a moment) is no rep
+    trace = np.full(200, 0.1)
+    trace[70] = trace[71] = trace[100] = trace[130] = trace[131] = 0.6
+    eng, states = run("bridge", {"hip_angle": np.full(200, 125.0), "pelvis_height": trace}, LYING)
     assert all(s.phase != "top" for s in states)
     assert len(eng.reps) == 0
 
@@ -249,7 +306,7 @@ def test_reba_unknown_angles_give_no_score():
 
 
 def test_hold_beyond_the_maximum_says_lower_now():
-    eng, _ = run("bridge", {"hip_angle": bridge_trace(1, hold_s=12.0)}, LYING)
+    eng, _ = run("bridge", bridge(bridge_trace(1, hold_s=12.0)), LYING)
     codes = [c.code for c in eng.cues.history]
     assert "hold_short_done" in codes and "hold_short_max" in codes
     assert codes.index("hold_short_done") < codes.index("hold_short_max")

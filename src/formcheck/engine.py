@@ -222,6 +222,7 @@ class Engine:
         self._away = False
         self._last_value = math.nan
         self._settling: list[tuple[float, float, Mapping[str, float]]] = []
+        self._ready_said = False
         self.frames = 0
         self.frames_with_pose = 0
 
@@ -244,7 +245,7 @@ class Engine:
         self.frames += 1
         has_pose = not math.isnan(_get(feats, "visibility"))
         self.frames_with_pose += int(has_pose)
-        self._update_issues(t_s, feats)
+        raw = self._update_issues(t_s, feats)
         new_rep: RepRecord | None = None
         live: list[str] = []
         bad: set[str] = set()
@@ -256,8 +257,6 @@ class Engine:
                 self._settling.append((t_s, dt, dict(feats)))
                 if t_s - self._ready_since >= self.t.position.settle_s:
                     self._counting = True
-                    if self.require_setup and not self._issues:
-                        self.cues.offer(t_s, READY, MESSAGES[READY], Priority.INFO)
                     # the settling frames belong to the movement too (a recording may start at the load)
                     for t_prev, dt_prev, f_prev in self._settling[:-1]:
                         self._step(t_prev, dt_prev, f_prev)
@@ -275,6 +274,9 @@ class Engine:
         if has_pose and self._counting and self._out_since is None:
             new_rep, live, bad = self._step(t_s, dt, feats)
 
+        if self._counting and not self._ready_said and self.require_setup and not (self._issues or raw):
+            self._ready_said = True
+            self.cues.offer(t_s, READY, MESSAGES[READY], Priority.INFO)
         if self._issues and self.require_setup:
             code = self._issues[0]
             self.cues.offer(t_s, code, MESSAGES[code], Priority.SETUP)
@@ -299,7 +301,8 @@ class Engine:
             bad_joints=frozenset(bad),
         )
 
-    def _update_issues(self, t_s: float, feats: Mapping[str, float]) -> None:
+    def _update_issues(self, t_s: float, feats: Mapping[str, float]) -> set[str]:
+        """Debounce the set-up problems; returns the ones seen in this very frame."""
         now = set(setup_issues(feats, self.t.camera.view))
         for code in SETUP_ISSUES:
             if code in now:
@@ -317,6 +320,7 @@ class Engine:
             if code not in self._issues and t_s - since >= ISSUE_DEBOUNCE_S:
                 self._issues.append(code)
         self._issues.sort(key=SETUP_ISSUES.index)
+        return now
 
     def _restart(self) -> None:
         """Out of position for long: whatever was in progress is not a rep; the person's range is kept."""
@@ -350,8 +354,6 @@ class Engine:
         hold = self.t.hold
         if self._away:
             h = self._hold
-            if step.hold_reset:
-                h.s, h.first_top_t = 0.0, None
             if step.at_top:
                 h.first_top_t = t_s if h.first_top_t is None else h.first_top_t
                 h.last_top_t = t_s

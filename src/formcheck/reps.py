@@ -109,14 +109,12 @@ class Step:
         finished: a rep completed in this frame.
         at_top: the frame is at the top of an excursion (within ``hold_share`` of its range from the peak:
             the part that counts as holding).
-        hold_reset: the excursion went clearly higher, so time held so far was the way up, not a hold.
     """
 
     phase: str | None
     started: float | None = None
     finished: RepSpan | None = None
     at_top: bool = False
-    hold_reset: bool = False
 
 
 @dataclass
@@ -233,10 +231,7 @@ class RepDetector:
 
     def _out(self, t: float, y: float) -> Step:
         rest, away = self.rule.phases
-        reset = False
         if y > self._hi:
-            amp_before = self._hi - self._lo if math.isfinite(self._lo) else 0.0
-            reset = y - self._hi > self.rule.hold_share * max(amp_before, self.rule.min_range)
             self._hi, self._hi_t = y, t
         if math.isfinite(self._lo):
             amp = self._hi - self._lo
@@ -244,7 +239,11 @@ class RepDetector:
         else:  # started away from rest: back once it has come down by a full minimum range
             amp = self._hi - y
             back = amp >= self.rule.min_range
-        at_top = self._hi - y <= self.rule.hold_share * max(amp, self.rule.min_range)
+        tol = self.rule.hold_share * max(amp, self.rule.min_range)
+        # holding: within the top zone of the highest point so far (measured against the hand labels' top
+        # plateaus on the dev bridges: a stillness condition or restarting the timer when the pelvis
+        # creeps higher both made the holds shorter than the labelled ones)
+        at_top = self._hi - y <= tol
         if back:
             done = None
             dur = t - self._start_t
@@ -257,7 +256,7 @@ class RepDetector:
             self._phase = rest
             return Step(phase=rest, finished=done)
         self._phase = away
-        return Step(phase=away, at_top=at_top, hold_reset=reset)
+        return Step(phase=away, at_top=at_top)
 
     # ----------------------------------------------------------------------------------------------- cycle
 
