@@ -50,21 +50,37 @@ def _broken(tmp_path: Path, edit) -> Path:
 @pytest.mark.parametrize(
     ("edit", "pattern"),
     [
-        (lambda s: s.replace("[rep]\n", "[rep]\nspeed = 3\n"), r"bridge\.toml: rep\.speed: unknown key"),
+        (
+            lambda s: s.replace("[count]\n", "[count]\nspeed = 3\n"),
+            r"bridge\.toml: count\.speed: unknown key",
+        ),
         (lambda s: s.replace("target_reps = 10\n", ""), r"bridge\.toml: target_reps: missing"),
         (
-            lambda s: s.replace("min = 165.0\nmax = 230.0", "min = 230.0\nmax = 165.0"),
-            r"phases\[1\]\.max: expected max > min",
-        ),
-        (lambda s: s.replace("min = 165.0", "min = 140.0"), r"phases: .*overlap.*gap"),
-        (
-            lambda s: s.replace('feature = "hip_angle"', 'feature = "hip_angel"', 1),
-            r"phases\[0\]\.feature: expected a known feature.*got 'hip_angel'",
+            lambda s: s.replace("min_range = 0.1\n", "min_range = -0.1\n"),
+            r"count\.min_range: expected a number from 0",
         ),
         (
-            lambda s: s.replace('sequence = ["rest", "top", "rest"]', 'sequence = ["rest", "up", "rest"]'),
-            r"rep\.sequence: unknown phase 'up'",
+            lambda s: s.replace("min_range = 0.1\n", "min_range = 0.0\n"),
+            r"count\.min_range: expected a number above 0",
         ),
+        (
+            lambda s: s.replace('feature = "pelvis_height"', 'feature = "pelvis_heigth"', 1),
+            r"count\.feature: expected a known feature.*got 'pelvis_heigth'",
+        ),
+        (
+            lambda s: s.replace('kind = "excursion"', 'kind = "wave"'),
+            r"count\.kind: expected one of excursion",
+        ),
+        (lambda s: s.replace('direction = "up"', 'direction = "left"'), r"count\.direction: expected one of"),
+        (
+            lambda s: s.replace('[[phases]]\nname = "top"', '[[phases]]\nname = "rest"'),
+            r"phases\[1\]\.name: phase 'rest' is defined twice",
+        ),
+        (
+            lambda s: s.replace("min_s = 1.0\nmax_s = 90.0", "min_s = 10.0\nmax_s = 5.0"),
+            r"count\.max_s: expected max_s > min_s",
+        ),
+        (lambda s: s.replace('phase = "top"', 'phase = "up"'), r"hold\.phase: expected a phase"),
         (
             lambda s: s.replace("priority = 2", "priority = 12", 1),
             r"faults\[0\]\.priority: expected a number from 1",
@@ -98,15 +114,32 @@ def test_every_template_key_is_used_somewhere():
     assert "technique" in data and load_template("lifting").technique is not None
 
 
-def test_alternative_bands_are_checked_for_gaps_too(tmp_path):
+def test_exactly_two_phases(tmp_path):
     path = _broken(
         tmp_path,
         lambda s: s.replace(
-            'name = "top"\nfeature = "hip_angle"\nmin = 165.0\nmax = 230.0\n',
-            'name = "top"\nfeature = "hip_angle"\nmin = 165.0\nmax = 230.0\n'
-            '[[phases.or]]\nfeature = "pelvis_height"\nmin = 0.1\nmax = 2.0\n',
+            '[[phases]]\nname = "top"',
+            '[[phases]]\nname = "top"\n[phases.label]\nnl = "x"\nen = "x"\n[[phases]]\nname = "z"',
+            1,
         ),
     )
-    with pytest.raises(TemplateError, match=r"overlap on pelvis_height"):
+    with pytest.raises(TemplateError, match=r"phases: expected exactly two phases"):
         load_template_file(path)
-    assert load_template("bridge").phase("rest").alternatives[0].feature == "pelvis_height"
+
+
+def test_count_rule_is_read_from_the_template():
+    rule = load_template("lifting").count
+    assert (rule.feature, rule.kind, rule.direction, rule.from_start) == (
+        "hand_height",
+        "excursion",
+        "down",
+        True,
+    )
+    assert rule.phases == ("standing", "bottom")
+    assert load_template("cat_cow").count.kind == "cycle"
+
+
+def test_experimental_faults_are_marked():
+    lifting = {f.code: f.experimental for f in load_template("lifting").faults}
+    assert lifting["twisting"] and lifting["load_far"]
+    assert not lifting["rounded_back"] and not lifting["hips_first"]
