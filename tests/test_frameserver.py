@@ -24,6 +24,7 @@ from formcheck.webapp.live import CoachSession, FrameResult, LiveSettings, LiveU
 from formcheck.webapp.wire import encode_frame
 
 ORIGIN = "http://127.0.0.1:8501"
+TEMPLATE = load_template("bridge")
 
 
 def _jpeg() -> bytes:
@@ -61,8 +62,8 @@ class StubProcessor:
             fps=0.0, input_fps=0.0, dropped=dropped, model="stub", latency_ms=1.0,
         )  # fmt: skip
         return FrameResult(
-            update=update, state=state, landmarks=None, side=Side.LEFT, template=load_template("bridge"),
-            lang="en", size=(bgr.shape[1], bgr.shape[0]),
+            update=update, state=state, landmarks=None, side=Side.LEFT, template=TEMPLATE, lang="en",
+            size=(bgr.shape[1], bgr.shape[0]),
         )  # fmt: skip
 
     def on_ended(self) -> None:
@@ -134,22 +135,27 @@ def test_frames_are_answered_in_order_and_stop_ends_the_session(server: FrameSer
 
 
 def test_drops_intermediate_frames_under_load_and_never_queues(server: FrameServer) -> None:
-    StubProcessor.delay = 0.2
+    StubProcessor.delay = 0.5
     coach = CoachSession(LiveSettings("bridge"))
 
-    async def burst() -> list[dict[str, Any]]:
+    async def burst() -> list[int]:
+        seqs: list[int] = []
         async with connect(server.url(server.register(coach)), origin=ORIGIN) as ws:  # type: ignore[arg-type]
-            for i in range(10):  # ten frames while the first is still being processed
+            await ws.send(encode_frame(0, 0.0, _jpeg()))
+            await asyncio.sleep(0.1)
+            for i in range(1, 10):  # nine more while the first is being processed (0.5 s)
                 await ws.send(encode_frame(i, 10.0 * i, _jpeg()))
-            answers = [json.loads(await ws.recv()), json.loads(await ws.recv())]
-            await asyncio.sleep(0.5)
-            return answers
+            while not seqs or seqs[-1] != 9:
+                seqs.append(json.loads(await ws.recv())["seq"])
+        return seqs
 
-    answers = _run(burst())
+    seqs = _run(burst())
     proc = StubProcessor.instances[-1]
     assert proc.ended.wait(5)
-    assert [a["seq"] for a in answers] == [0, 9]  # the first, then only the newest
-    assert len(proc.frames) == 2 and proc.frames[1][1] == 8  # eight frames dropped and counted
+    # At most the frame in hand and then only the newest were processed; every other frame was dropped and
+    # counted, none waited in a queue.
+    assert len(seqs) <= 2 and len(proc.frames) == len(seqs), (seqs, proc.frames)
+    assert len(proc.frames) + sum(d for _t, d in proc.frames) == 10, proc.frames
 
 
 def test_closing_the_page_ends_the_session_and_a_bad_frame_is_skipped(server: FrameServer) -> None:

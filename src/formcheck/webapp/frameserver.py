@@ -300,7 +300,11 @@ class _Connection:
         except WireError as e:
             self._bad(str(e))
             return json.dumps({"type": "skip", "seq": frame.seq})
-        result = self.processor.process_image(bgr, frame.t_s, dropped=dropped, draw=False)
+        try:
+            result = self.processor.process_image(bgr, frame.t_s, dropped=dropped, draw=False)
+        except Exception:  # the processor reports its own errors; anything else must not end the stream
+            log.exception("processing a frame failed")
+            return json.dumps({"type": "skip", "seq": frame.seq})
         if result is None:
             return None
         try:
