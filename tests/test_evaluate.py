@@ -272,3 +272,16 @@ def test_bad_split_input_is_one_clear_error(small: tuple[Path, Path], tmp_path: 
     (tmp_path / "bad.json").write_text('{"check": "all of them"}', encoding="utf-8")
     with pytest.raises(EvaluationError, match="list"):
         read_split(tmp_path / "bad.json")
+
+
+def test_report_text_folds_clips_without_a_template_into_one_line() -> None:
+    rows = [
+        {"file": f"posture/p{i}.jpg", "exercise": "desk_posture", "part": "check", "skipped": "no template"}
+        for i in range(5)
+    ]
+    rows.append({"file": "lifting/x.mp4", "exercise": "lifting", "part": "check", "skipped": "no trace x"})
+    report = {"labels": "l.json", "split": "check", "split_file": None, "clips": rows, "parts": {"check": {}}}
+    lines = format_report(report).splitlines()
+    assert sum("posture/p" in line for line in lines) == 0
+    assert any("desk_posture 5 clips" in line for line in lines)
+    assert any(line.lstrip().startswith("lifting/x.mp4") and "no trace" in line for line in lines)

@@ -461,7 +461,8 @@ def _summary_lines(exercise: str, s: dict[str, Any]) -> list[str]:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """Human-readable report: per part, one line per clip, then the per-exercise summary lines."""
+    """Human-readable report: per part, one line per clip (clips of exercises without a template as one line),
+    then the per-exercise summary lines."""
     lines = [
         f"labels {report['labels']}; split {report['split']} ({report['split_file'] or 'no split file'})"
     ]
@@ -470,7 +471,17 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("")
         lines.append(f"== {PART_TITLES[part]}: {len(rows)} clips ==")
         lines.append(f"  {'clip':52s} {'exercise':8s} {'truth':>5s} {'got':>4s}")
-        lines.extend(_clip_line(r) for r in rows)
+        untemplated: dict[str, int] = {}
+        for r in rows:
+            if str(r.get("skipped", "")).startswith("no template"):
+                untemplated[r["exercise"]] = untemplated.get(r["exercise"], 0) + 1
+            else:
+                lines.append(_clip_line(r))
+        if untemplated:
+            lines.append(
+                "  not evaluated (no template): "
+                + ", ".join(f"{name or '?'} {n} clips" for name, n in sorted(untemplated.items()))
+            )
         lines.append("  per exercise:")
         for exercise in sorted(summary):
             lines.extend(_summary_lines(exercise, summary[exercise]))
