@@ -60,6 +60,7 @@ def replay_live(trace: PoseTrace, exercise: str) -> tuple[LivePipeline, list[Eng
                 brightness=float(trace.brightness[i]),
             )
         )
+    live.finish()  # the stream ends, as the offline path ends at the video's last frame
     return live, states
 
 
