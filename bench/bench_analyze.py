@@ -1,9 +1,12 @@
 """Benchmark of the analysis path: decode, pose, features + engine, render and the whole ``analyze``.
 
-Run: ``python bench/bench_analyze.py`` (about 1-3 minutes). Prints milliseconds per frame and, for the whole
-analysis, a multiple of real time; there are no assertions. The test clip is built once in the temp folder
-from the committed 3 s bridge clip (frames forward then backward, repeated to about 20 s at 640x480, 30 fps)
-so that the two-worker split of ``analyze`` is exercised.
+Run: ``python bench/bench_analyze.py`` (about 3-6 minutes). Prints milliseconds per frame and, for the whole
+analysis, a multiple of real time; there are no assertions. The synthetic clip is built once in the temp
+folder from the committed 3 s bridge clip (frames forward then backward, repeated to about 20 s at 640x480,
+30 fps) so that the two-worker split of ``analyze`` is exercised. Real recordings from ``../shared/clips``
+(``--real``; skipped when the folder is absent) are then measured the same way, with where the time goes:
+decode, pose model, the 2-person check, mask + back curvature, features + engine, and how many cores the
+whole ``analyze`` kept busy (CPU seconds of all its processes / wall seconds).
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ from formcheck.video import probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
+SHARED_CLIPS = Path(os.environ.get("FORMCHECK_SHARED", REPO_ROOT.parent / "shared")) / "clips"
+#: Real recordings measured by default: (path under shared/clips, exercise).
+REAL_CLIPS = (
+    ("lifting/tby66_0016c_1.mp4", "lifting"),
+    ("bridge/istock_hanshitha_glute_bridges.mp4", "bridge"),
+    ("cat_cow/bloomfit_quadruped_pelvic_tilt_pregnant.mp4", "cat_cow"),
+)
 
 T = TypeVar("T")
 
@@ -98,11 +108,104 @@ def bench_pose(path: Path, n_frames: int) -> None:
                 f"median of {len(times)}, mean {1000 * float(np.mean(times)):.1f}; 2-person check 1/s incl.")
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its finished children so far."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def stage_times(path: Path, with_mask: bool, n_frames: int) -> dict[str, float]:
+    """Seconds per frame of each step of the pose pass, in one process, over the first ``n_frames``.
+
+    The 2-person check runs inside ``detect`` about once a second; its share is the extra time of the
+    frames it ran on over the median of the others.
+    """
+    from formcheck.analyze import brightness_of
+    from formcheck.back import back_measures
+    from formcheck.landmarks import Side
+
+    info = probe(path)
+    spent = dict.fromkeys(("decode", "convert", "pose", "people check", "mask + back", "brightness"), 0.0)
+    plain: list[float] = []
+    checked: list[float] = []
+    frames = read_frames(info, 0, n_frames)
+    n = 0
+    with PoseEstimator("full", with_mask=with_mask) as est:
+        while True:
+            t0 = time.perf_counter()
+            item = next(frames, None)
+            if item is None:
+                break
+            _i, t, bgr = item
+            t1 = time.perf_counter()
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            t2 = time.perf_counter()
+            before = est.people_checks
+            pf = est.detect(rgb, round(t * 1000))
+            t3 = time.perf_counter()
+            if pf.mask is not None and pf.has_pose:
+                for side in (Side.LEFT, Side.RIGHT):
+                    back_measures(pf.mask, pf.landmarks, side)
+            t4 = time.perf_counter()
+            brightness_of(bgr)
+            t5 = time.perf_counter()
+            spent["decode"] += t1 - t0
+            spent["convert"] += t2 - t1
+            (checked if est.people_checks != before else plain).append(t3 - t2)
+            spent["mask + back"] += t4 - t3
+            spent["brightness"] += t5 - t4
+            n += 1
+    base = float(np.median(plain)) if plain else 0.0
+    spent["pose"] = sum(plain) + base * len(checked)
+    spent["people check"] = sum(checked) - base * len(checked)
+    return {k: v / max(n, 1) for k, v in spent.items()}
+
+
+def bench_real(rel: str, exercise: str, n_stage_frames: int) -> None:
+    """Where the time goes on one real recording, and the whole ``analyze`` (workers=auto)."""
+    path = SHARED_CLIPS / rel
+    if not path.is_file():
+        print(f"  {rel}: not found, skipped")
+        return
+    template = load_template(exercise)
+    info = probe(path)
+    duration = info.frames / info.fps
+    print(f"{rel} ({exercise}, {info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
+          f"{duration:.1f} s, mask {'yes' if template.needs_mask else 'no'})")
+    stages = stage_times(path, template.needs_mask, n_stage_frames)
+    total = sum(stages.values())
+    for name, secs in stages.items():
+        row(f"  {name}", 1000 * secs, f"{100 * secs / total:4.1f} %")
+    cpu0, wall0 = cpu_seconds(), time.perf_counter()
+    analysis = analyze_video(path, template, model="full", workers=None)
+    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
+    trace = analysis.trace
+    t_fe = timed(lambda: run_engine(template, trace.times, trace_features(trace)[1]))[0]
+    row("  features + engine", 1000 * t_fe / trace.frames, "(offline, per frame)")
+    workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
+    x = duration / wall
+    ok = "OK" if x >= TARGET_REALTIME else "MISSED"
+    print(f"  analyze, workers={workers}: {wall:.1f} s wall = {x:.2f}x real time (target >= "
+          f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {cpu / wall:.2f} cores busy; "
+          f"{1000 * cpu / trace.frames:.1f} CPU ms/frame; reps {len(analysis.reps)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the test clip (default 20)")
     ap.add_argument("--pose-frames", type=int, default=90, help="frames per pose-model measurement")
+    ap.add_argument("--real", nargs="*", metavar="CLIP:EXERCISE",
+                    help="real clips under ../shared/clips to measure (default: three; none: skip)")
+    ap.add_argument("--only-real", action="store_true", help="skip the synthetic clip")
+    ap.add_argument("--stage-frames", type=int, default=240, help="frames for the per-step breakdown")
     args = ap.parse_args(argv)
+    real = REAL_CLIPS if args.real is None else tuple(tuple(r.split(":", 1)) for r in args.real)
+    if args.only_real:
+        for rel, exercise in real:
+            bench_real(rel, exercise, args.stage_frames)
+        return 0
 
     import mediapipe
 
@@ -181,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  peak memory: {own:.0f} MB this process, {kids:.0f} MB largest worker")
+    if real:
+        print()
+        print(f"real recordings ({SHARED_CLIPS}), full model; per frame, one process, first "
+              f"{args.stage_frames} frames")
+        for rel, exercise in real:
+            bench_real(rel, exercise, args.stage_frames)
     return 0
 
 

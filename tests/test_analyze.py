@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
@@ -317,3 +318,19 @@ def test_killed_worker_stops_analyze_with_one_clear_line() -> None:
     assert "worker" in lines[0] and "SIGKILL" in lines[0], lines[0]
     assert out == ""
     print(f"analyze stopped {after_s:.1f} s after its worker was killed")
+
+
+@pytest.mark.parametrize(("frames", "parts"), [(600, 2), (1262, 2), (1262, 3), (91, 2), (7, 3)])
+def test_split_bounds_balances_posing_against_skipping(frames: int, parts: int) -> None:
+    """Later parts first decode the frames before them, so they are shorter; every part costs the same."""
+    from formcheck.analyze import split_bounds
+
+    skip = 0.05
+    b = split_bounds(frames, parts, skip)
+    assert b[0] == 0 and b[-1] == frames and len(b) == parts + 1
+    assert all(x <= y for x, y in itertools.pairwise(b))
+    costs = [b[j] * skip + (b[j + 1] - b[j]) for j in range(parts)]
+    assert max(costs) - min(costs) <= 2.0  # bounds are rounded to whole frames
+    if frames >= 100:
+        assert b[1] > frames / parts  # the first part (no skipping) is the longest
+    assert split_bounds(frames, parts, 0.0) == [round(frames * j / parts) for j in range(parts + 1)]

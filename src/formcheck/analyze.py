@@ -194,6 +194,27 @@ class _Workers:
             conn.close()
 
 
+#: Cost of skipping one frame (decoding it without posing it) relative to posing one, for the split.
+SKIP_COST = 0.05
+
+
+def split_bounds(frames: int, parts: int, skip_cost: float = SKIP_COST) -> list[int]:
+    """Cut ``frames`` into ``parts`` contiguous parts that take about equally long.
+
+    A part that starts at frame ``b`` must first decode (skip) ``b`` frames, at ``skip_cost`` of the cost
+    of posing one, so later parts are a little shorter: part ``j`` costs ``b_j * skip_cost + (b_{j+1} -
+    b_j)`` frames' worth of work and every part costs the same.
+
+    Returns:
+        ``parts + 1`` increasing frame indices from 0 to ``frames``.
+    """
+    keep = 1.0 - skip_cost
+    weights = np.cumsum([keep**i for i in range(parts)])  # b_j = cost * sum_{i<j} keep^i
+    cost = frames / weights[-1]
+    inner = [round(cost * float(w)) for w in weights[:-1]]
+    return [0, *(min(max(b, 0), frames) for b in inner), frames]
+
+
 def _context() -> Any:
     """Fork where it is safe (Linux, no landmarker yet in this process: children inherit the imported
     mediapipe for free); spawn elsewhere."""
@@ -236,7 +257,7 @@ def extract_trace(
     """
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
-    bounds = [int(b) for b in np.linspace(0, info.frames, max(workers, 1) + 1)]
+    bounds = split_bounds(info.frames, max(workers, 1))
     if workers <= 1:
         parts = [_pose_part(str(info.path), 0, None, model, with_mask, progress)]
     else:

@@ -167,6 +167,8 @@ class PoseEstimator:
         self._check_every_ms = int(people_check_every_s * 1000)
         self._last_check_ms: int | None = None
         self._checked_people = 0
+        #: How many 2-person checks have run so far (each costs about two frames' worth of pose work).
+        self.people_checks = 0
         self._last_t_ms = -1
         self._closed = False
         self._warm = False
@@ -278,6 +280,7 @@ class PoseEstimator:
             self._last_check_ms is None or t_ms - self._last_check_ms >= self._check_every_ms
         ):
             self._last_check_ms = t_ms
+            self.people_checks += 1
             quiet = contextlib.nullcontext() if self._image_warm else quiet_native_stderr()
             self._image_warm = True
             with quiet:
