@@ -47,6 +47,8 @@ ISSUE_DEBOUNCE_S = 0.5
 MAX_FRAME_GAP_S = 0.25
 #: The turning point's posture is the median over frames this close (share of the rep's range) to it.
 TURN_WINDOW = 0.05
+#: A live fault is cued once its threshold has been crossed for this long (s), in every frame.
+LIVE_FAULT_S = 0.15
 #: Out of the starting position for longer than this (s) abandons a rep in progress.
 OUT_OF_POSITION_S = 1.5
 
@@ -223,6 +225,7 @@ class Engine:
         self._last_value = math.nan
         self._settling: list[tuple[float, float, Mapping[str, float]]] = []
         self._ready_said = False
+        self._live_since: dict[str, float] = {}
         self.frames = 0
         self.frames_with_pose = 0
 
@@ -379,9 +382,13 @@ class Engine:
                 step.phase
             )
             if window_now and fault.crossed(_get(feats, fault.feature)):
-                live.append(fault.code)
-                bad.update(fault.joints)
-                self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
+                since = self._live_since.setdefault(fault.code, t_s)
+                if t_s - since >= LIVE_FAULT_S:  # a single odd frame is not a fault to cue
+                    live.append(fault.code)
+                    bad.update(fault.joints)
+                    self.cues.offer(t_s, fault.code, fault.cue, fault.priority)
+            else:
+                self._live_since.pop(fault.code, None)
 
         new_rep = self._finish(step.finished) if step.finished is not None else None
         return new_rep, live, bad
