@@ -33,14 +33,16 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 import cv2
 import numpy as np
 
 from formcheck.video import probe, read_frames
 from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings, reset_auto_decision
+
+if TYPE_CHECKING:
+    import av
 
 DEFAULT_CLIP = (
     Path(__file__).resolve().parents[1].parent / "shared" / "clips" / "bridge" / "physioplus_bridging.mp4"
@@ -86,7 +88,31 @@ def _server_figures(proc: LiveProcessor, cpu_s: float, seconds: float, frames_in
 # ------------------------------------------------------------------------------------------ webrtc
 
 
+class WebRtcAdapter:
+    """streamlit-webrtc's processor interface around :meth:`LiveProcessor.process_image`, as the page had it:
+    only the newest of the queued frames is processed, and it goes back with the overlay drawn on it."""
+
+    def __init__(self, processor: LiveProcessor) -> None:
+        self.processor = processor
+
+    async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        """Process the newest frame; the others are dropped (and counted)."""
+        import av
+
+        frame = frames[-1]
+        bgr = frame.to_ndarray(format="bgr24")
+        self.processor.process_image(bgr, frame.time, dropped=len(frames) - 1, draw=True)
+        out = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        out.pts, out.time_base = frame.pts, frame.time_base
+        return [out]
+
+    def on_ended(self) -> None:
+        """The stream stopped."""
+        self.processor.on_ended()
+
+
 async def _run_webrtc(frames: list[np.ndarray], args: argparse.Namespace) -> dict[str, Any]:
+    import av
     from aiortc import MediaStreamTrack
     from aiortc.codecs.vpx import Vp8Encoder
     from streamlit_webrtc.process import AsyncVideoProcessTrack
@@ -140,7 +166,7 @@ async def _run_webrtc(frames: list[np.ndarray], args: argparse.Namespace) -> dic
     session = CoachSession(LiveSettings(exercise=args.exercise, lang="en", model=args.model))
     processor = LiveProcessor(session)
     track = VP8Track()
-    out = AsyncVideoProcessTrack(track, processor)
+    out = AsyncVideoProcessTrack(track, WebRtcAdapter(processor))
     enc_out = Vp8Encoder()  # aiortc's own encoder, run off the event loop as aiortc's sender does
     loop = asyncio.get_running_loop()
 
@@ -161,7 +187,7 @@ async def _run_webrtc(frames: list[np.ndarray], args: argparse.Namespace) -> dic
     seconds = time.monotonic() - t0
     cpu = time.process_time() - cpu0
     out.stop()
-    processor.on_ended()
+    processor.on_ended()  # idempotent
     res = _server_figures(processor, cpu, seconds, track.i)
     res.update(
         vp8_decode_ms_median=_pct(decode_ms, 50),
@@ -304,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.transport in ("both", "ws"):
         out["ws"] = _run_ws(args)
     if args.transport in ("both", "webrtc"):
+        try:
+            import aiortc  # noqa: F401
+            import streamlit_webrtc  # noqa: F401
+        except ImportError:
+            print("the webrtc measurement needs aiortc and streamlit-webrtc (pip install streamlit-webrtc)")
+            return 2
         out["webrtc"] = asyncio.run(_run_webrtc(load_clip(Path(args.clip)), args))
     out["load_1min_end"] = round(os.getloadavg()[0], 1)
     if args.json:

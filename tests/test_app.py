@@ -1,20 +1,17 @@
 """The page without video (Streamlit ``AppTest``), plus the live processor on synthetic frames.
 
-``AppTest`` has no browser session, so ``streamlit_webrtc.component.get_this_session_info`` is patched to
-return None; the webrtc component then renders as an inert element and everything around it can be tested.
+``AppTest`` has no browser: the camera component renders as an inert element and everything around it can be
+tested (the camera itself is tested in ``test_browser.py``, its server in ``test_frameserver.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import fractions
 import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 from unittest import mock
 
-import av
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,6 +23,7 @@ from formcheck.templates import load_template
 from formcheck.webapp import ui
 from formcheck.webapp.live import (
     CoachSession,
+    FrameResult,
     FrameRing,
     LiveProcessor,
     LiveSettings,
@@ -237,13 +235,12 @@ def test_new_session_clears_the_summary_but_keeps_the_history(at: AppTest, data_
 def test_damaged_history_is_one_line_and_coaching_still_works(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     (data_dir / "formcheck.sqlite3").write_bytes(b"garbage" * 500)
-    with mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None):
-        app = AppTest.from_file(APP, default_timeout=60)
-        app.run()
-        _pass_safety(app)
-        assert not app.exception
-        assert any("damaged" in w.value for w in app.warning)
-        assert app.selectbox(key="fc_exercise")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    _pass_safety(app)
+    assert not app.exception
+    assert any("damaged" in w.value for w in app.warning)
+    assert app.selectbox(key="fc_exercise")
     assert (data_dir / "formcheck.sqlite3").read_bytes().startswith(b"garbage")
 
 
@@ -345,36 +342,30 @@ def test_queue_drops_oldest_when_the_page_does_not_poll() -> None:
 # ------------------------------------------------------------------------------------------ processor
 
 
-def _frames(n: int, start_pts: int = 0) -> list[av.VideoFrame]:
-    out = []
-    for i in range(n):
-        img = np.full((480, 640, 3), 90, np.uint8)
-        f = av.VideoFrame.from_ndarray(img, format="bgr24")
-        f.pts = start_pts + i * 3000
-        f.time_base = fractions.Fraction(1, 90000)
-        out.append(f)
-    return out
+def _frames(n: int) -> list[np.ndarray]:
+    """``n`` grey 640x480 BGR frames (no person)."""
+    return [np.full((480, 640, 3), 90, np.uint8) for _ in range(n)]
+
+
+def _feed(proc: LiveProcessor, n: int, start: int = 0, fps: float = 30.0) -> list[FrameResult | None]:
+    """Process ``n`` frames numbered from ``start`` (frame time ``i / fps`` seconds)."""
+    return [proc.process_image(f, (start + i) / fps) for i, f in enumerate(_frames(n))]
 
 
 @pytest.mark.model
-def test_processor_drops_intermediate_frames_and_reports_no_person(tmp_path: Path) -> None:
+def test_processor_reports_no_person_and_counts_the_drops_it_is_told(tmp_path: Path) -> None:
     store = SessionStore(tmp_path)
     coach = CoachSession(LiveSettings(exercise="bridge", lang="en", model="lite"), store=store)
     proc = LiveProcessor(coach)
     try:
-        frames = _frames(12)
-        outs = []
-        for k in range(0, 12, 3):  # three frames arrive while one is processed: only the newest is used
-            outs += asyncio.run(proc.recv_queued(frames[k : k + 3]))
-        assert len(outs) == 4 and all(o.width == 640 and o.height == 480 for o in outs)
+        outs = [proc.process_image(f, i * 3 / 30, dropped=2) for i, f in enumerate(_frames(4))]
+        assert all(o is not None and o.size == (640, 480) for o in outs)
         assert proc.stats.processed == 4 and proc.stats.dropped == 8
         ups = coach.drain()
         assert [u.seq for u in ups] == sorted(u.seq for u in ups) and ups[-1].model == "lite"
-        assert ups[-1].t_s == pytest.approx(9 / 30, abs=1e-3)  # pts time since the first processed frame
+        assert ups[-1].t_s == pytest.approx(9 / 30, abs=1e-3)  # frame time since the first processed frame
         # an empty scene: the engine says so in plain words (after its debounce)
-        more = _frames(30, start_pts=12 * 3000)
-        for f in more:
-            proc.recv(f)
+        _feed(proc, 30, start=12)
         last = coach.drain()[-1]
         assert "no_person" in last.issues and last.reps == 0
     finally:
@@ -394,8 +385,7 @@ def test_two_browser_sessions_run_side_by_side(tmp_path: Path) -> None:
     procs = [LiveProcessor(c) for c in coaches]
 
     def run(p: LiveProcessor) -> None:
-        for f in _frames(15):
-            p.recv(f)
+        _feed(p, 15)
 
     threads = [threading.Thread(target=run, args=(p,)) for p in procs]
     for th in threads:
@@ -417,11 +407,11 @@ def test_processor_survives_a_bad_frame_and_exercise_change(tmp_path: Path) -> N
     try:
         first_id = coach.record.id  # type: ignore[union-attr]
         with mock.patch.object(proc.pipeline, "step", side_effect=RuntimeError("boom")):
-            out = proc.recv(_frames(1)[0])
-        assert out.width == 640
+            out = proc.process_image(_frames(1)[0], 0.0)
+        assert out is not None and out.state is None and out.update.error == "processing_error"
         assert coach.drain()[-1].error == "processing_error"
         coach.update_settings(LiveSettings(exercise="lifting", model="lite"))
-        proc.recv(_frames(1, start_pts=3000)[0])
+        _feed(proc, 1, start=1)
         assert proc.template.name == "lifting" and coach.record.id != first_id  # type: ignore[union-attr]
     finally:
         proc.on_ended()
@@ -567,18 +557,32 @@ def fake_pose() -> Iterator[type[_FakeEstimator]]:
         yield _FakeEstimator
 
 
-def test_a_frame_after_on_ended_is_returned_untouched(fake_pose: type[_FakeEstimator]) -> None:
+def test_a_frame_after_on_ended_is_not_processed(fake_pose: type[_FakeEstimator]) -> None:
     coach = CoachSession(LiveSettings(exercise="bridge", model="lite"))
     proc = LiveProcessor(coach)
-    proc.recv(_frames(1)[0])
+    _feed(proc, 1)
     est = fake_pose.created[-1]
     assert est.detects == 1
     proc.on_ended()
     assert est.closed
-    frame = _frames(1, start_pts=3000)[0]
-    out = proc.recv(frame)
-    assert out is frame and est.detects == 1 and proc.stats.errors == 0
-    assert asyncio.run(proc.recv_queued(_frames(2, start_pts=6000)))[0].pts == 9000
+    frame = _frames(1)[0]
+    assert proc.process_image(frame, 0.1) is None
+    assert est.detects == 1 and proc.stats.errors == 0 and int(frame.sum()) == 90 * frame.size
+
+
+def test_the_page_draws_the_overlay_but_the_demo_replay_keeps_it_drawn(
+    fake_pose: type[_FakeEstimator],
+) -> None:
+    coach = CoachSession(LiveSettings(exercise="bridge", model="lite"))
+    proc = LiveProcessor(coach)
+    frame = _frames(1)[0]
+    res = proc.process_image(frame, 0.0)  # coach mode: the page draws the overlay from the landmarks
+    assert res is not None and res.landmarks is not None and int(frame.sum()) == 90 * frame.size
+    coach.update_settings(LiveSettings(exercise="lifting", mode="demo", model="lite"))
+    demo = _frames(1)[0]
+    proc.process_image(demo, 0.1)
+    proc.on_ended()
+    assert int(demo.sum()) != 90 * demo.size  # drawn on, for the slow-motion replay
 
 
 def test_back_curvature_is_measured_only_for_the_side_facing_the_camera(
@@ -598,8 +602,7 @@ def test_back_curvature_is_measured_only_for_the_side_facing_the_camera(
         return real_step(*a, **kw)  # type: ignore[arg-type]
 
     with mock.patch.object(proc.pipeline, "step", side_effect=step):
-        for f in _frames(3):
-            proc.recv(f)
+        _feed(proc, 3)
     proc.on_ended()
     assert len(sides) == 3  # once a frame, not twice
     side = int(proc.pipeline.side)
@@ -641,10 +644,7 @@ def test_page_refuses_to_run_when_not_local_only(data_dir: Path, options: dict[s
     def get_option(key: str) -> object:
         return options[key] if key in options else real(key)
 
-    with (
-        mock.patch("streamlit_webrtc.component.get_this_session_info", return_value=None),
-        mock.patch.object(streamlit, "get_option", side_effect=get_option),
-    ):
+    with mock.patch.object(streamlit, "get_option", side_effect=get_option):
         app = AppTest.from_file(APP, default_timeout=60)
         app.run()
     assert not app.exception, app.exception

@@ -57,7 +57,7 @@ FPS = 30
 #: Still frames (the last frame: lying at rest) appended to each pass of the clip.
 PAD_FRAMES = 45
 #: Overall limit of the helper (s). A passing run takes about a minute; the waits below are generous so that
-#: a loaded 2-core machine is slow, not wrong (speed targets are measured by bench/bench_live.py).
+#: a loaded 2-core machine is slow, not wrong (speed targets are measured by bench/bench_transport.py).
 HELPER_TIMEOUT_S = 300
 #: Processed frames per second that show the stream is live (not a speed target).
 MIN_LIVE_FPS = float(os.environ.get("FORMCHECK_MIN_FPS", "3"))

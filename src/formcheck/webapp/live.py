@@ -1,11 +1,16 @@
 """The live video path: frames -> pose -> :class:`LivePipeline` -> overlay, and the state the page shares.
 
-Threads: streamlit-webrtc calls :meth:`LiveProcessor.recv_queued` in its own worker thread with every frame
-that arrived since the last call; only the newest is processed (late frames are dropped, never queued). The
-processor publishes one :class:`LiveUpdate` per processed frame on :attr:`CoachSession.updates` (a bounded
-queue the page polls) and keeps the session's results in the :class:`CoachSession` (behind its lock), which
-saves them to the :class:`~formcheck.store.SessionStore` after every rep and when the stream ends, in a
-background thread so a slow disk never stalls the video.
+Transports: the page's camera component sends frames over a websocket on 127.0.0.1
+(:mod:`formcheck.webapp.frameserver`), whose per-connection worker thread calls
+:meth:`LiveProcessor.process_image` with the newest frame only (late frames are dropped, never queued) and
+answers with the landmarks and state so that the page draws the overlay itself. (WebRTC, the page's earlier
+transport, is gone: it needs a network interface other than loopback; ``bench/bench_transport.py`` still
+measures it through a small adapter.) The processor publishes one :class:`LiveUpdate` per processed frame on
+:attr:`CoachSession.updates` (a bounded queue the page polls) and keeps the session's results in the
+:class:`CoachSession` (behind its lock).
+A finished rep is committed to the :class:`~formcheck.store.SessionStore` before it is published (so a
+``kill -9`` never loses a counted rep); the whole record is saved after every rep and when the stream ends,
+in a background thread so a slow disk never stalls the video.
 
 Saving: a save request takes a snapshot of the record *when it is made* (under the lock; cheap, because rows
 never change once added, so only the lists are copied) and a single saver thread writes the snapshots in
@@ -35,7 +40,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 
@@ -544,8 +548,8 @@ def _default_back() -> Callable[[np.ndarray, np.ndarray, Side], float] | None:
 class LiveProcessor:
     """One browser session's video processor: one landmarker, one :class:`LivePipeline`.
 
-    Created by streamlit-webrtc (``video_processor_factory``) when the stream starts; :meth:`on_ended` closes
-    the landmarker and the session record when it stops.
+    Created by the frame server when a page's camera connects; :meth:`on_ended` closes the landmarker and the
+    session record when it stops.
 
     Args:
         session: the shared :class:`CoachSession`.
@@ -605,23 +609,10 @@ class LiveProcessor:
         """The pose model in use."""
         return self._estimator.model if self._estimator is not None else ""
 
-    # ------------------------------------------------------------------ streamlit-webrtc entry points
-
-    async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
-        """Process only the newest of the frames that arrived meanwhile (the rest are dropped)."""
-        for f in frames[:-1]:
-            self._tick_input(f)
-        return [self.process(frames[-1], dropped=len(frames) - 1)]
-
-    def _tick_input(self, frame: av.VideoFrame) -> None:
-        self._tick_time(frame.time)
+    # ------------------------------------------------------------------ transport entry points
 
     def _tick_time(self, ft: float | None) -> None:
         self._in_rate.tick(float(ft) if ft is not None and math.isfinite(ft) else self.clock())
-
-    def recv(self, frame: av.VideoFrame) -> av.VideoFrame:
-        """Process one frame (synchronous mode)."""
-        return self.process(frame, dropped=0)
 
     def on_ended(self) -> None:
         """The stream stopped: close the landmarker and the session (idempotent)."""
@@ -649,18 +640,6 @@ class LiveProcessor:
             t_s = self._last_t + 1e-3
         self._last_t = t_s
         return t_s, t + self._offset
-
-    def process(self, frame: av.VideoFrame, dropped: int = 0) -> av.VideoFrame:
-        """Analyse one WebRTC frame and return it with the overlay drawn; never raises (errors are reported).
-
-        After :meth:`on_ended` the frame is returned untouched (the landmarker is closed).
-        """
-        with self._lock:  # on_ended waits for the frame in hand before closing the landmarker
-            if self._closed:
-                return frame
-            bgr = frame.to_ndarray(format="bgr24")
-            self._step(bgr, frame.time, dropped, draw=True)
-            return av.VideoFrame.from_ndarray(bgr, format="bgr24")
 
     def process_image(
         self, bgr: np.ndarray, frame_time_s: float | None, dropped: int = 0, draw: bool = False
@@ -746,7 +725,8 @@ class LiveProcessor:
             brightness=brightness_of(small),
         )
         feats = self.pipeline.last_features
-        if draw and self._overlay is not None:
+        # the demo replay keeps annotated frames, so they are drawn on even when the page draws its own
+        if (draw or self.settings.mode == "demo") and self._overlay is not None:
             try:
                 self._overlay(
                     bgr,
