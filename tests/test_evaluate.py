@@ -285,3 +285,18 @@ def test_report_text_folds_clips_without_a_template_into_one_line() -> None:
     assert sum("posture/p" in line for line in lines) == 0
     assert any("desk_posture 5 clips" in line for line in lines)
     assert any(line.lstrip().startswith("lifting/x.mp4") and "no trace" in line for line in lines)
+
+
+@pytest.mark.model
+def test_evaluate_runs_the_model_when_no_traces_are_given(tmp_path: Path) -> None:
+    doc = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+    (label,) = [c for c in doc["clips"] if c["file"] == "bridge/physioplus_bridging.mp4"]
+    label = {**label, "file": str(DATA / "clips" / "physioplus_bridging.mp4")}
+    (tmp_path / "labels.json").write_text(json.dumps({"clips": [label]}), encoding="utf-8")
+    (tmp_path / "split.json").write_text('{"check": []}', encoding="utf-8")
+    from_video = evaluate_labels(tmp_path / "labels.json")["clips"][0]
+    from_trace = evaluate_labels(tmp_path / "labels.json", traces=DATA / "traces")["clips"][0]
+    assert "skipped" not in from_video and from_video["part"] == "dev"
+    assert from_video["got"] == from_trace["got"]
+    holds = [h["got_s"] for h in from_trace["holds"]]
+    assert [h["got_s"] for h in from_video["holds"]] == pytest.approx(holds, abs=0.1)
