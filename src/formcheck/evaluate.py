@@ -164,10 +164,10 @@ def accepted_techniques(lift: dict[str, Any], tolerance_deg: float = BORDERLINE_
     borderline.
     """
     truth = str(lift.get("technique"))
-    values = {f: lift.get(key) for f, key in LABEL_ANGLES.items()}
-    if any(not isinstance(v, int | float) for v in values.values()):
+    angles = {f: float(v) for f, key in LABEL_ANGLES.items() if isinstance(v := lift.get(key), int | float)}
+    if len(angles) < len(LABEL_ANGLES):
         return frozenset({truth})
-    margins = class_margins(LABEL_TECHNIQUE, {f: float(v) for f, v in values.items()})  # type: ignore[arg-type]
+    margins = class_margins(LABEL_TECHNIQUE, angles)
     return frozenset({truth} | {name for name, m in margins.items() if m["margin"] >= -tolerance_deg})
 
 
