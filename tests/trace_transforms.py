@@ -199,6 +199,6 @@ TRANSFORMS = {
     "half_size": lambda tr: scale(tr, 0.5),
     "15fps": lambda tr: resample(tr, 15.0),
     "60fps": lambda tr: resample(tr, 60.0),
-    "drop10%": lambda tr: drop_frames(tr, 0.10, seed=6),
-    "jitter1%": lambda tr: jitter(tr, 0.01, seed=6),
+    "drop10pct": lambda tr: drop_frames(tr, 0.10, seed=6),
+    "jitter1pct": lambda tr: jitter(tr, 0.01, seed=6),
 }
