@@ -199,3 +199,44 @@ def test_quiet_stderr_is_restored_when_threads_overlap() -> None:
         t.join()
     after = os.fstat(2)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+# ------------------------------------------------------------------------------ network guard (issue 7)
+
+
+@pytest.mark.model
+def test_mediapipe_runs_with_its_network_refused(clip_rgb: list[tuple[int, np.ndarray]]) -> None:
+    """Every MediaPipe call runs on the estimator's guarded thread, whichever thread calls ``detect``."""
+    import threading
+
+    from formcheck import netguard
+
+    if netguard.unsupported_reason() is not None:
+        pytest.skip(netguard.unsupported_reason())
+    with PoseEstimator("lite", people_check_every_s=0) as est:
+        assert est.net_guarded
+        got: list[bool] = []
+        t_ms, rgb = clip_rgb[1]
+        caller = threading.Thread(target=lambda: got.append(est.detect(rgb, t_ms).has_pose))
+        assert est.detect(clip_rgb[0][1], clip_rgb[0][0]).has_pose
+        caller.start()
+        caller.join()
+        assert got == [True]
+
+
+@pytest.mark.model
+def test_without_the_guard_pose_still_works_and_says_so_once(
+    clip_rgb: list[tuple[int, np.ndarray]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from formcheck import netguard, pose
+
+    monkeypatch.setenv(netguard.ENV_SWITCH, "off")
+    monkeypatch.setattr(pose, "_UNGUARDED_NOTED", False)
+    for _ in range(2):
+        with PoseEstimator("lite", people_check_every_s=0) as est:
+            assert not est.net_guarded
+            assert est.detect(clip_rgb[0][1], clip_rgb[0][0]).has_pose
+    err = capsys.readouterr().err
+    assert err.count("network access is not blocked") == 1, err
