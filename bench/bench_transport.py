@@ -219,7 +219,7 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
         sent_at: dict[int, float] = {}
         rtt: list[float] = []
         cue_rtt: list[float] = []
-        state = {"in_flight": 0, "sent": 0, "skipped": 0, "answered": 0, "reps": 0}
+        state = {"sent": 0, "skipped": 0, "answered": 0, "reps": 0}
         async with connect(url, origin="http://127.0.0.1:8501", compression=None, max_size=None) as ws:
 
             async def receive() -> None:
@@ -227,8 +227,9 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
                     m = json.loads(msg)
                     if m.get("type") not in ("overlay", "skip"):
                         continue
-                    state["in_flight"] = max(0, state["in_flight"] - 1)
-                    t = sent_at.pop(m["seq"], None)
+                    t = sent_at.get(m["seq"])
+                    for k in [k for k in sent_at if k <= m["seq"]]:  # earlier frames: processed or dropped
+                        sent_at.pop(k)
                     if m["type"] == "overlay" and t is not None:
                         ms = (time.monotonic() - t) * 1000.0
                         rtt.append(ms)
@@ -236,8 +237,6 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
                             cue_rtt.append(ms)
                         state["answered"] += 1
                         state["reps"] = m["reps"]
-                    for k in [k for k in sent_at if k < m["seq"]]:
-                        sent_at.pop(k)
 
             rx = asyncio.create_task(receive())
             start = time.monotonic()
@@ -246,11 +245,10 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
                 delay = start + i / fps - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                if state["in_flight"] < MAX_IN_FLIGHT:
+                if len(sent_at) < MAX_IN_FLIGHT:
                     now = time.monotonic()
                     sent_at[i] = now
                     await ws.send(encode_frame(i, now * 1000.0, jpegs[i % len(jpegs)]))
-                    state["in_flight"] += 1
                     state["sent"] += 1
                 else:
                     state["skipped"] += 1

@@ -12,7 +12,9 @@ closing does the same).
 
 An overlay message (text, server -> browser) is the JSON of :func:`overlay_message`: the frame's ``seq``,
 the landmarks to draw, the bad joints and the readout (count, phase, hold, cue, set-up problems), all texts
-already translated.
+already translated. A frame that could not be used is answered ``{"type": "skip", "seq": n}``. The server
+takes frames in the order sent and answers only those it processed (one that a newer frame overtook while
+waiting is dropped unanswered), so an answer for frame ``n`` settles every frame sent before it.
 """
 
 from __future__ import annotations

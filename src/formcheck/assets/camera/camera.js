@@ -26,9 +26,11 @@
   const grabCtx = grab.getContext("2d");
 
   let args = null;        // the component's arguments from Python
-  let stream = null, ws = null, run = 0, seq = 0, inFlight = 0, lastSent = 0, timer = null;
-  let overlay = null, bones = [], sending = false, playing = false;
-  const sentAt = new Map();  // seq -> when the frame was grabbed (ms)
+  let stream = null, ws = null, run = 0, seq = 0, lastSent = 0, timer = null;
+  let overlay = null, bones = [], sending = false, playing = false, dirty = true;
+  // Frames sent and not yet answered: seq -> when the frame was grabbed (ms). The server takes frames in
+  // order and answers only those it processed, so an answer for frame n settles every frame before it too.
+  const sentAt = new Map();
   // Running figures of this page (read by the browser test and for diagnosis): frames sent and answered,
   // recent JPEG encode and frame-to-overlay times (ms).
   const stats = window.__fcCam = { sent: 0, answered: 0, encodeMs: [], roundTripMs: [] };
@@ -72,7 +74,7 @@
   }
 
   function connect(myRun) {
-    seq = 0; inFlight = 0; overlay = null;
+    seq = 0; overlay = null; sentAt.clear();
     ws = new WebSocket(args.ws_url);
     ws.binaryType = "arraybuffer";
     ws.onopen = () => { if (myRun === run) schedule(0); };
@@ -80,14 +82,16 @@
       if (myRun !== run) return;
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
-      if (msg.type === "overlay" || msg.type === "skip") inFlight = Math.max(0, inFlight - 1);
+      const t0 = sentAt.get(msg.seq);
+      if (msg.type === "overlay" || msg.type === "skip") {
+        for (const k of [...sentAt.keys()]) if (k <= msg.seq) sentAt.delete(k);
+      }
       if (msg.type === "overlay") {
-        const t0 = sentAt.get(msg.seq);
-        for (const k of sentAt.keys()) if (k <= msg.seq) sentAt.delete(k);
         if (t0 !== undefined) keep(stats.roundTripMs, performance.now() - t0);
         stats.answered += 1;
         if (msg.bones) bones = msg.bones;
         overlay = msg;
+        dirty = true;
       } else if (msg.type === "error") {
         say(text("server_error"));
       }
@@ -107,7 +111,7 @@
 
   // Take and send the newest camera picture when the server has room for one.
   function pump() {
-    if (!playing || !ws || ws.readyState !== WebSocket.OPEN || sending || inFlight >= MAX_IN_FLIGHT) return;
+    if (!playing || !ws || ws.readyState !== WebSocket.OPEN || sending || sentAt.size >= MAX_IN_FLIGHT) return;
     const now = performance.now();
     if (now - lastSent < MIN_GAP_MS) { schedule(MIN_GAP_MS - (now - lastSent)); return; }
     const w = video.videoWidth, h = video.videoHeight;
@@ -132,10 +136,9 @@
       const msg = new Uint8Array(16 + jpeg.byteLength);
       msg.set(new Uint8Array(head.buffer), 0);
       msg.set(new Uint8Array(jpeg), 16);
-      myWs.send(msg.buffer);
       sentAt.set(mySeq, t);
+      myWs.send(msg.buffer);
       stats.sent += 1;
-      inFlight += 1;
       schedule(MIN_GAP_MS);
     }, "image/jpeg", JPEG_QUALITY);
   }
@@ -153,6 +156,7 @@
     stream = null;
     video.srcObject = null;
     overlay = null;
+    dirty = true;
     showButtons();
     setValue({ playing: false, run });
   }
@@ -229,10 +233,14 @@
     }
   }
 
+  // Redraws only when there is something new (an answer, a resize, a stop): cheap when idle.
   function draw() {
+    requestAnimationFrame(draw);
     const dpr = window.devicePixelRatio || 1;
     const cw = Math.round(canvas.clientWidth * dpr), ch = Math.round(canvas.clientHeight * dpr);
-    if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+    if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; dirty = true; }
+    if (!dirty) return;
+    dirty = false;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, canvas.clientWidth, canvas.clientHeight);
     if (playing && overlay) {
@@ -241,7 +249,6 @@
       drawSkeleton(overlay, r, s);
       drawReadout(overlay, r, s);
     }
-    requestAnimationFrame(draw);
   }
 
   // ------------------------------------------------------------------------------------ wiring
