@@ -5,11 +5,11 @@ The tests run this file as a helper under ``unshare -n`` (as root): a fresh netw
 interface is ``lo`` with 127.0.0.1 (a laptop with Wi-Fi off). Chromium runs WITHOUT
 ``--allow-loopback-in-peer-connection`` (no user's browser has it): the page's camera reaches the server over
 its own websocket on 127.0.0.1 (:mod:`formcheck.webapp.frameserver`), which needs no network interface. The
-helper starts ``streamlit run app.py`` under ``strace -f`` (socket, connect, sendto, sendmmsg of the server
-and every child), drives the page with Python Playwright and prints one JSON line with what it saw. Every
-request URL of every tab (websockets included) is logged and checked, and the server's own traffic is
-checked from the strace log: no DNS query and no connection outside 127.0.0.0/8 and ::1, from start-up
-through the live sessions to shutdown.
+helper starts ``streamlit run app.py`` under ``strace -f`` (``tests/netwatch.py``: connect, sendto, sendmsg,
+sendmmsg of the server and every child), drives the page with Python Playwright and prints one JSON line
+with what it saw. Every request URL of every tab (websockets included) is logged and checked, and the
+server's own traffic is checked from the strace log: no DNS query and no connection outside 127.0.0.0/8 and
+::1, from start-up through the live sessions to shutdown.
 
 The fake camera loops the file. The clip (1 labelled rep, 3 s) is padded with still frames of the person
 lying at rest, so each pass holds exactly one rep with a clean gap around it; the test checks that the
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -48,6 +49,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from netwatch import parse_log, strace_available, strace_prefix
 
 REPO = Path(__file__).resolve().parent.parent
 CLIP = REPO.parent / "shared" / "clips" / "bridge" / "physioplus_bridging.mp4"
@@ -63,8 +65,6 @@ HELPER_TIMEOUT_S = 300
 MIN_LIVE_FPS = float(os.environ.get("FORMCHECK_MIN_FPS", "3"))
 #: Longest wait for the "camera lost" note after the camera goes (page.STALE_S is 3 s).
 CAMERA_NOTE_WAIT_S = 25.0
-#: What the server is traced for (strace ``-e trace=``).
-TRACED_CALLS = "socket,connect,sendto,sendmmsg"
 #: The cases the helper goes through, in order (a case is skipped once an earlier one failed).
 PHASES = ("start", "tabs", "camera", "stop", "reload")
 CHROMIUM_ARGS = [
@@ -149,7 +149,7 @@ def live_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         _need(f"{CHROMIUM} not installed (apt-get install chromium)")
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
         _need("needs root with unshare and ip to run the page in a network namespace with only lo")
-    if not shutil.which("strace"):
+    if not strace_available():
         _need("strace not installed (apt-get install strace): the server's traffic cannot be watched")
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, check=False)
     if probe.returncode != 0:
@@ -234,37 +234,13 @@ def test_no_network_and_the_server_sends_nothing_outside(live_run: dict[str, Any
     # The page ran with no network at all: the namespace's only interface is lo (127.0.0.1, ::1).
     assert "lo 127.0.0.1/8" in res["interfaces"], res["interfaces"]
     assert set(res["interfaces"]) <= {"lo 127.0.0.1/8", "lo ::1/128"}, res["interfaces"]
-    # The server and every child were traced through the whole run (the log is not empty) ...
+    # The server and every child were traced from start-up through the live sessions to shutdown (the log
+    # holds their socket calls) ...
     traffic = res.get("traffic")
     assert traffic is not None, res.get("traffic_error")
-    assert int(traffic["seen"][0]) > 0, "the strace log holds no socket calls: the server was not watched"
-    # ... and asked no DNS name and reached for no address outside 127.0.0.0/8 and ::1.
-    assert traffic["dns_names"] == [], f"DNS queries from the server: {traffic['dns_names']}"
-    assert traffic["outside"] == [], "traffic outside loopback:\n" + "\n".join(traffic["outside"][:10])
-
-
-def test_traffic_reader_finds_dns_queries_and_outside_addresses() -> None:
-    header = bytes.fromhex("abcd01000001000000000000")
-    query = header + b"\x04play\x0agoogleapis\x03com\x00" + b"\x00\x01\x00\x01"
-    hexed = "".join(f"\\x{b:02x}" for b in query)
-    log = "\n".join([
-        '12 connect(7, {sa_family=AF_INET, sin_port=htons(8501), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
-        '12 connect(8, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16)',
-        '13 connect(9, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "2a00:1450::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 ENETUNREACH',
-        '13 connect(9, {sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
-        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0',
-        f'14 sendmmsg(8, [{{msg_hdr={{msg_name=NULL, msg_namelen=0, msg_iov=[{{iov_base="{hexed}", '
-        f'iov_len={len(query)}}}], msg_iovlen=1}}, msg_len={len(query)}}}], 1, MSG_NOSIGNAL) = 1',
-        '15 sendto(7, "\\x81\\x05\\x68\\x65\\x6c\\x6c\\x6f", 7, 0, NULL, 0) = 7',
-        '16 socket(AF_UNIX, SOCK_STREAM, 0) = 3',
-    ])  # fmt: skip
-    found = outside_traffic(log)
-    assert found["dns_names"] == ["play.googleapis.com"]
-    assert len(found["outside"]) == 2
-    assert "10.255.255.53" in found["outside"][0] and "2a00" in found["outside"][1]
-    assert found["seen"] == ["6"]
-    assert outside_traffic(log.splitlines()[0])["outside"] == []
+    assert traffic["calls"] > 0, "the strace log holds no socket calls: the server was not watched"
+    # ... and asked no DNS name, reached no resolver and no address outside 127.0.0.0/8 and ::1.
+    assert traffic["clean"], traffic["describe"]
 
 
 @pytest.mark.browser
@@ -619,74 +595,6 @@ def _phase_reload(page: Any, res: dict[str, Any], period: float) -> None:
     rl["problems_end"] = _problems(page)
 
 
-# ------------------------------------------------------------------------------------------ traffic
-# Minimal strace-log reading for this test (tests/netwatch.py, being written beside it, is meant to replace
-# it): a destination of connect/sendto/sendmmsg outside loopback, any destination port 53, and any packet
-# that is a DNS query (its name is decoded) count as outside traffic.
-
-_ADDR4 = re.compile(r'sa_family=AF_INET, sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)')
-_ADDR6 = re.compile(r'sa_family=AF_INET6, sin6_port=htons\((\d+)\),.*?inet_pton\(AF_INET6, "([^"]+)"')
-_CALL = re.compile(r"^(?:\d+\s+)?(?:<\.\.\. )?(connect|sendto|sendmmsg)\b")
-_HEX_STR = re.compile(r'"((?:\\x[0-9a-f]{2})+)"')
-
-
-def _is_loopback(addr: str) -> bool:
-    import ipaddress
-
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-def dns_query_name(packet: bytes) -> str | None:
-    """The name asked in a DNS query packet (one question, optionally an EDNS record), else None."""
-    if len(packet) < 17:
-        return None
-    flags, qd, an, ns, ar = (int.from_bytes(packet[i : i + 2], "big") for i in range(2, 12, 2))
-    if flags & 0xF800 or qd != 1 or an or ns or ar > 1:  # QR = 0 (a query), opcode 0
-        return None
-    labels, i = [], 12
-    while i < len(packet) and packet[i]:
-        n = packet[i]
-        label = packet[i + 1 : i + 1 + n]
-        if n > 63 or len(label) != n or not re.fullmatch(rb"[A-Za-z0-9_-]+", label):
-            return None
-        labels.append(label.decode("ascii"))
-        i += 1 + n
-    i += 1 + 4  # the root label, QTYPE and QCLASS
-    if not labels or i > len(packet) or (ar == 0 and i != len(packet)):
-        return None
-    if ar == 1 and packet[i : i + 3] != b"\x00\x00\x29":  # the EDNS OPT record
-        return None
-    return ".".join(labels)
-
-
-def outside_traffic(log_text: str) -> dict[str, list[str]]:
-    """From an ``strace -f -xx`` log: ``outside`` (lines with a destination outside 127.0.0.0/8 and ::1 or
-    port 53), ``dns_names`` (names asked in DNS queries) and ``seen`` (how many calls were read, as one
-    string, to show the log was not empty)."""
-    outside: list[str] = []
-    names: list[str] = []
-    calls = 0
-    for line in log_text.splitlines():
-        if not _CALL.search(line):
-            continue
-        calls += 1
-        for port, addr in [*_ADDR4.findall(line), *_ADDR6.findall(line)]:
-            if not _is_loopback(addr) or int(port) == 53:
-                outside.append(line[:300])
-        if "sendto" in line or "sendmmsg" in line:
-            for hexed in _HEX_STR.findall(line):
-                name = dns_query_name(bytes.fromhex(hexed.replace("\\x", "")))
-                if name is not None and name not in names:
-                    names.append(name)
-    return {"outside": outside, "dns_names": names, "seen": [str(calls)]}
-
-
 def _interfaces() -> list[str]:
     """``name address/prefix`` of every address in this network namespace."""
     out = subprocess.run(["ip", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
@@ -716,10 +624,9 @@ def _helper(args: argparse.Namespace) -> dict[str, Any]:
     log = open(work / "streamlit.log", "w")  # noqa: SIM115 - closed below
     trace = work / "strace.log"
     server = subprocess.Popen(
-        ["strace", "-f", "--seccomp-bpf", "-qq", "-xx", "-s", "512", "-e", f"trace={TRACED_CALLS}",
-         "-o", str(trace),
-         sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        [*strace_prefix(trace), sys.executable, "-m", "streamlit", "run", "app.py",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     res: dict[str, Any] = {
@@ -787,7 +694,12 @@ def _helper(args: argparse.Namespace) -> dict[str, Any]:
         log.close()
     res["server_log_tail"] = (work / "streamlit.log").read_text(errors="replace")[-1500:]
     try:
-        res["traffic"] = outside_traffic(trace.read_text(errors="replace"))
+        traffic = parse_log(trace.read_text(errors="replace"))
+        res["traffic"] = {
+            **dataclasses.asdict(traffic),
+            "clean": traffic.clean,
+            "describe": traffic.describe(),
+        }
     except OSError as e:
         res["traffic_error"] = str(e)
     try:
