@@ -36,6 +36,7 @@ CATALOGUE_TEXTS: dict[str, str] = {
     "not_available": "webrtc_not_available",
     "denied": "webrtc_denied",
     "camera_lost": "camera_lost",
+    "select_device": "webrtc_select_device",
 }
 
 

@@ -22,6 +22,7 @@
   const startBtn = document.getElementById("fc-start");
   const stopBtn = document.getElementById("fc-stop");
   const status = document.getElementById("fc-status");
+  const deviceSel = document.getElementById("fc-device");
   const grab = document.createElement("canvas");
   const grabCtx = grab.getContext("2d");
 
@@ -51,20 +52,60 @@
     stopBtn.textContent = text("stop") || "STOP";
   }
 
+  // The camera chosen in the list (empty: the browser's default).
+  function constraints() {
+    const wanted = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+    if (deviceSel.value) wanted.deviceId = { exact: deviceSel.value };
+    return { video: wanted, audio: false };
+  }
+
+  async function openCamera() {
+    const s = await navigator.mediaDevices.getUserMedia(constraints());
+    for (const t of s.getVideoTracks()) t.addEventListener("ended", () => say(text("camera_lost")));
+    return s;
+  }
+
+  // Offer a choice when there is more than one camera (names are known once access was granted).
+  async function listCameras() {
+    let cams = [];
+    try { cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput"); }
+    catch (e) { return; }
+    const current = stream && stream.getVideoTracks()[0] && stream.getVideoTracks()[0].getSettings().deviceId;
+    deviceSel.replaceChildren(...cams.map((d, i) => {
+      const o = document.createElement("option");
+      o.value = d.deviceId; o.textContent = d.label || `${text("select_device")} ${i + 1}`;
+      o.selected = d.deviceId === current;
+      return o;
+    }));
+    deviceSel.title = text("select_device");
+    deviceSel.hidden = cams.length < 2;
+  }
+
+  async function switchCamera() {
+    if (!playing) return;
+    try {
+      const s = await openCamera();
+      if (stream) for (const t of stream.getTracks()) t.stop();
+      stream = s;
+      video.srcObject = stream;
+      say("");
+    } catch (e) {
+      say(text("not_available"));
+    }
+  }
+
   async function start() {
     if (playing || !args) return;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { say(text("no_media")); return; }
     say(text("ask_permission"));
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } }, audio: false,
-      });
+      stream = await openCamera();
     } catch (e) {
       say(e && e.name === "NotAllowedError" ? text("denied") : text("not_available"));
       return;
     }
     video.srcObject = stream;
-    for (const t of stream.getVideoTracks()) t.addEventListener("ended", () => say(text("camera_lost")));
+    listCameras();
     run += 1;
     playing = true;
     showButtons();
@@ -255,6 +296,7 @@
 
   startBtn.addEventListener("click", start);
   stopBtn.addEventListener("click", () => stop(true));
+  deviceSel.addEventListener("change", switchCamera);
   window.addEventListener("pagehide", () => stop(true));
   window.addEventListener("message", (ev) => {
     const d = ev.data;
