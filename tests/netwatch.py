@@ -56,6 +56,7 @@ _INET6 = re.compile(
     r'sa_family=AF_INET6, sin6_port=htons\((?P<port>\d+)\).*?inet_pton\(AF_INET6, "(?P<addr>[^"]+)"'
 )
 _UNIX = re.compile(r'sa_family=AF_UNIX, sun_path=@?"(?P<path>[^"]*)"')
+_FD = re.compile(r"^\d+<(?P<proto>[A-Za-z0-9]+):\[(?P<ends>.*?)\]>")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "\\": 92, '"': 34}
 
@@ -147,22 +148,48 @@ def _unescape(text: str) -> bytes:
 
 
 def dns_question(payload: bytes) -> str | None:
-    """The name asked by a DNS query message (UDP payload, or TCP with its 2-byte length), else None."""
+    """The name asked by a DNS query message (UDP payload, or TCP with its 2-byte length), else None.
+
+    Strict, so that other binary data is not mistaken for a query: a standard query (QR 0, opcode 0) with
+    exactly one question, no answer or authority records, at most one additional record (EDNS), printable
+    labels, and class IN or ANY.
+    """
     for start in (0, 2):
         msg = payload[start:]
-        if len(msg) < 17 or msg[2] & 0x80 or int.from_bytes(msg[4:6], "big") == 0:
-            continue  # too short, a response, or no question
-        labels, i = [], 12
+        if len(msg) < 17 or msg[2] & 0xF8:
+            continue  # too short, a response, or not a standard query
+        qd, an, ns, ar = (int.from_bytes(msg[k : k + 2], "big") for k in (4, 6, 8, 10))
+        if (qd, an, ns) != (1, 0, 0) or ar > 1:
+            continue
+        labels: list[str] = []
+        i = 12
         while i < len(msg) and msg[i] != 0:
             n = msg[i]
-            if n > 63 or i + 1 + n > len(msg):
+            label = msg[i + 1 : i + 1 + n]
+            if n > 63 or len(label) < n or not all(33 <= c < 127 for c in label):
                 labels = []
                 break
-            labels.append(msg[i + 1 : i + 1 + n].decode("ascii", "replace"))
+            labels.append(label.decode("ascii"))
             i += 1 + n
-        if labels and i < len(msg):
+        if not labels or i + 5 > len(msg):
+            continue
+        qclass = int.from_bytes(msg[i + 3 : i + 5], "big")
+        rest = len(msg) - (i + 5)
+        if qclass in (1, 255) and (rest == 0 if ar == 0 else rest >= 11):
             return ".".join(labels)
     return None
+
+
+def _may_carry_dns(rest: str) -> bool:
+    """Whether a send call's payload could be DNS: a UDP socket, a port-53 destination, or a TCP socket
+    whose peer is port 53 (needs ``strace -yy``; without fd details every payload is checked)."""
+    if "htons(53)" in rest:
+        return True
+    fd = _FD.match(rest)
+    if fd is None:
+        return True
+    proto, ends = fd.group("proto"), fd.group("ends")
+    return proto.startswith("UDP") or (proto.startswith("TCP") and ends.endswith(":53"))
 
 
 def parse_log(text: str) -> Traffic:
@@ -191,7 +218,7 @@ def parse_log(text: str) -> Traffic:
             path = _unescape(u.group("path")).decode("utf-8", "replace")
             if path in RESOLVER_SOCKETS:
                 resolvers[path] = None
-        if m.group("name") != "connect":
+        if m.group("name") != "connect" and _may_carry_dns(rest):
             for s in _STRING.finditer(rest):
                 name = dns_question(_unescape(s.group(1)))
                 if name:
@@ -214,11 +241,12 @@ def strace_prefix(log: Path) -> list[str]:
     """The ``strace`` arguments to put before a command so that :func:`parse_log` can read ``log``.
 
     ``-f`` follows every thread and child process; ``--seccomp-bpf`` stops only at the traced calls
-    (much faster); ``-s 512 -xx`` prints payloads whole, hex-escaped.
+    (much faster); ``-s 512 -xx`` prints payloads whole, hex-escaped; ``-yy`` names each socket's protocol
+    and ends, so that only payloads that can be DNS (UDP, or port 53) are decoded as DNS.
     """
     strace = shutil.which("strace") or "strace"
     return [
-        strace, "-f", "--seccomp-bpf", "-qq", "-s", "512", "-xx",
+        strace, "-f", "--seccomp-bpf", "-qq", "-yy", "-s", "512", "-xx",
         "-e", f"trace={','.join(TRACED)}", "-e", "signal=none", "-o", str(log),
     ]  # fmt: skip
 

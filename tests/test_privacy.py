@@ -160,6 +160,19 @@ def test_is_loopback(addr: str, loopback: bool) -> None:
     assert is_loopback(addr) is loopback
 
 
+def test_only_payloads_that_can_be_dns_are_decoded() -> None:
+    """A DNS-shaped payload over a loopback TCP connection (a websocket frame) is not a query; over UDP,
+    or to a TCP peer on port 53, it is (socket details as ``strace -yy`` prints them)."""
+    query = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x02bc\x00\x00\x01\x00\x01"
+    hexed = "".join(f"\\x{b:02x}" for b in query)
+    tcp = f'9 sendto(5<TCP:[127.0.0.1:53752->127.0.0.1:8501]>, "{hexed}", 21, 0, NULL, 0) = 21'
+    tcp53 = f'9 sendto(5<TCPv6:[[::1]:53752->[::1]:53]>, "{hexed}", 21, 0, NULL, 0) = 21'
+    udp = f'9 sendto(3<UDP:[0.0.0.0:37424]>, "{hexed}", 21, 0, NULL, 0) = 21'
+    assert parse_log(tcp).dns_names == ()
+    assert parse_log(tcp53).dns_names == ("a.bc",)
+    assert parse_log(udp).dns_names == ("a.bc",)
+
+
 def test_dns_question_ignores_responses_and_junk() -> None:
     query = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01a\x02bc\x00\x00\x01\x00\x01"
     assert dns_question(query) == "a.bc"
@@ -167,6 +180,9 @@ def test_dns_question_ignores_responses_and_junk() -> None:
     response = query[:2] + b"\x81\x80" + query[4:]
     assert dns_question(response) is None
     assert dns_question(b"GET / HTTP/1.1\r\n\r\n") is None
+    assert dns_question(query + b"trailing bytes") is None  # not a whole query
+    two_questions = query[:4] + b"\x00\x02" + query[6:]
+    assert dns_question(two_questions) is None
 
 
 # --- the real commands under strace ------------------------------------------------------------------
