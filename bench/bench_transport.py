@@ -238,6 +238,10 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
                         state["answered"] += 1
                         state["reps"] = m["reps"]
 
+            # Warm-up: the first frame waits for the session to start (model loading), as START does.
+            await ws.send(encode_frame(0, time.monotonic() * 1000.0, jpegs[0]))
+            while json.loads(await ws.recv()).get("type") not in ("overlay", "skip"):
+                pass
             rx = asyncio.create_task(receive())
             start = time.monotonic()
             i = 0
@@ -247,8 +251,8 @@ def _ws_client(url: str, clip: str, fps: float, seconds: float, out: Any) -> Non
                     await asyncio.sleep(delay)
                 if len(sent_at) < MAX_IN_FLIGHT:
                     now = time.monotonic()
-                    sent_at[i] = now
-                    await ws.send(encode_frame(i, now * 1000.0, jpegs[i % len(jpegs)]))
+                    sent_at[i + 1] = now
+                    await ws.send(encode_frame(i + 1, now * 1000.0, jpegs[i % len(jpegs)]))
                     state["sent"] += 1
                 else:
                     state["skipped"] += 1
@@ -291,16 +295,16 @@ def _run_ws(args: argparse.Namespace) -> dict[str, Any]:
     q = ctx.Queue()
     client = ctx.Process(target=_ws_client, args=(url, args.clip, args.fps, args.seconds, q), daemon=True)
     client.start()
-    # The client's own start-up (imports, clip decode, JPEG encode) is not the server's: wait for its stream.
-    while not made and client.is_alive():
-        time.sleep(0.05)
+    # The client's start-up and the session's (model loading) are not measured: wait for the first answer.
+    while (not made or made[0].stats.processed < 1) and client.is_alive():
+        time.sleep(0.01)
     cpu0, t0 = time.process_time(), time.monotonic()
     page = q.get(timeout=args.seconds + 120)
     seconds = time.monotonic() - t0
     cpu = time.process_time() - cpu0
     client.join(timeout=10)
     server.stop()
-    res = _server_figures(made[0], cpu, seconds, int(page["camera_frames"]))
+    res = _server_figures(made[0], cpu, seconds, int(page["camera_frames"]) + 1)
     res["reps"] = len(session.record.reps) if session.record else 0
     res.update({f"page_{k}": v for k, v in page.items()})
     return res
