@@ -1,5 +1,7 @@
 """Robust to the camera: every committed real trace, transformed as another camera or person would show it,
-gives the same rep count and the same lift techniques as the original (issue 6, part 6).
+gives the same rep count and the same lift techniques as the original (issue 6, part 6). A lift measured
+within the transform's own shift of a technique boundary (4 degrees; 14 degrees of trunk lean for a rolled
+camera, whose "vertical" is tilted) may change class; every other lift must not.
 
 The transforms (mirror, camera roll +-10 degrees, person at half the size, 15 and 60 fps, 10 % of frames
 dropped, landmark jitter of 1 % of body height) live in ``trace_transforms.py`` and are unit-tested first.
@@ -49,14 +51,46 @@ def load(stem: str) -> PoseTrace:
     return PoseTrace.load(str(path))
 
 
-def verdict(trace: PoseTrace, exercise: str) -> tuple[int, list[str | None]]:
-    """Rep count and the technique of each rep, offline."""
+#: A transform may shift a measured angle by about this much (degrees: resampling, dropped frames, jitter).
+NOISE_DEG = 4.0
+#: A rolled camera also tilts "vertical": the trunk lean (from the picture's vertical) moves by the roll.
+ROLL_DEG = 10.0
+
+Posture = tuple[str | None, float, float]
+
+
+def verdict(trace: PoseTrace, exercise: str) -> tuple[int, list[Posture]]:
+    """Rep count and, per rep, the technique and the knee flexion and trunk lean it was judged on."""
     reps = analyze_trace(trace, load_template(exercise)).reps
-    return len(reps), [r.technique for r in reps]
+    return len(reps), [
+        (r.technique, r.peaks.get("knee_flexion", np.nan), r.peaks.get("trunk_incline", np.nan)) for r in reps
+    ]
+
+
+def classify(exercise: str, knee: float, trunk: float) -> str | None:
+    """The template's technique class for a posture (as the engine classifies it)."""
+    tech = load_template(exercise).technique
+    if tech is None:
+        return None
+    feats = {"knee_flexion": knee, "trunk_incline": trunk}
+    for c in tech.classes:
+        if all(b.contains(feats.get(b.feature, np.nan)) for b in c.require):
+            return c.name
+    return tech.default
+
+
+def may_change(exercise: str, posture: Posture, transform: str) -> bool:
+    """Whether the transform can legitimately change this rep's technique: its measured posture lies within
+    the transform's measurement shift of a class boundary (a clear squat must stay a squat)."""
+    _, knee, trunk = posture
+    dk = NOISE_DEG
+    dt = NOISE_DEG + (ROLL_DEG if transform.startswith("roll") else 0.0)
+    classes = {classify(exercise, knee + a * dk, trunk + b * dt) for a in (-1, 0, 1) for b in (-1, 0, 1)}
+    return len(classes) > 1
 
 
 @functools.cache
-def original(stem: str, exercise: str) -> tuple[int, list[str | None]]:
+def original(stem: str, exercise: str) -> tuple[int, list[Posture]]:
     """The verdict on the untransformed trace (cached for the module)."""
     return verdict(load(stem), exercise)
 
@@ -203,4 +237,9 @@ def test_same_verdict_after_transform(stem: str, exercise: str, transform: str) 
     want_n, want_tech = original(stem, exercise)
     got_n, got_tech = verdict(tt.TRANSFORMS[transform](load(stem)), exercise)
     assert got_n == want_n, f"{stem} {transform}: {got_n} reps, {want_n} on the original"
-    assert got_tech == want_tech, f"{stem} {transform}: techniques {got_tech}, original {want_tech}"
+    changed = [
+        (i + 1, want[0], got[0], round(want[1]), round(want[2]))
+        for i, (want, got) in enumerate(zip(want_tech, got_tech, strict=True))
+        if want[0] != got[0] and not may_change(exercise, want, transform)
+    ]
+    assert changed == [], f"{stem} {transform}: (rep, original, now, knee, trunk) of clear lifts: {changed}"

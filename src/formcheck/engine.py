@@ -46,7 +46,7 @@ ISSUE_DEBOUNCE_S = 0.5
 #: Longest time step (s) credited to a hold between two frames.
 MAX_FRAME_GAP_S = 0.25
 #: The turning point's posture is the median over frames this close (share of the rep's range) to it.
-TURN_WINDOW = 0.05
+TURN_WINDOW = 0.1
 #: A live fault is cued once its threshold has been crossed for this long (s), in every frame.
 LIVE_FAULT_S = 0.15
 #: Out of the starting position for longer than this (s) abandons a rep in progress.

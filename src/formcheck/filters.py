@@ -7,6 +7,8 @@ frames is smoothed on its own, and gaps stay NaN.
 from __future__ import annotations
 
 import math
+import statistics
+from collections import deque
 
 import numpy as np
 
@@ -119,3 +121,40 @@ class OneEuro:
         self._dx = np.where(fresh, dx_hat, np.where(stale, 0.0, self._dx))
         self._seen = np.where(ok, t_s, self._seen)
         return np.where(ok, self._x, np.nan)
+
+
+class RunningStat:
+    """The maximum or the median of the values of the last ``window_s`` seconds, causally (NaN ignored).
+
+    The same object serves the live path (one :meth:`update` per frame) and the offline path
+    (:func:`running_stat` over a whole trace), so both read the same numbers.
+
+    Args:
+        window_s: window length in seconds (the current frame included).
+        stat: ``max`` or ``median``.
+    """
+
+    def __init__(self, window_s: float, stat: str = "median") -> None:
+        if stat not in ("max", "median"):
+            raise ValueError(f"stat must be max or median, got {stat!r}")
+        self.window_s = float(window_s)
+        self.stat = stat
+        self._items: deque[tuple[float, float]] = deque()
+
+    def update(self, t_s: float, value: float) -> float:
+        """Add the value at ``t_s`` (s); returns the statistic over the window (NaN if it holds none)."""
+        items = self._items
+        if math.isfinite(value):
+            items.append((t_s, float(value)))
+        while items and t_s - items[0][0] > self.window_s:
+            items.popleft()
+        if not items:
+            return math.nan
+        values = [v for _, v in items]
+        return max(values) if self.stat == "max" else statistics.median(values)
+
+
+def running_stat(values: np.ndarray, times: np.ndarray, window_s: float, stat: str = "median") -> np.ndarray:
+    """:class:`RunningStat` over a whole series: ``(T,)`` values at ``(T,)`` times (s) -> ``(T,)``."""
+    rs = RunningStat(window_s, stat)
+    return np.array([rs.update(float(t), float(v)) for t, v in zip(times, values, strict=True)])

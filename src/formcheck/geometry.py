@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from formcheck.filters import RunningStat
 from formcheck.landmarks import BODY, Lm, Side, sided
 
 #: Foot points of both sides (heels, toes, ankles): the lowest of them is the floor.
@@ -30,7 +31,7 @@ FEATURES: Mapping[str, str] = {
     "hip_angle": "deg; shoulder-hip-knee line, 180 = straight, < 180 hip flexed, > 180 hip extended",
     "elbow_angle": "deg; interior shoulder-elbow-wrist angle, 180 = straight arm",
     "shoulder_angle": "deg; interior hip-shoulder-elbow angle, 0 = arm along the trunk",
-    "trunk_incline": "deg; hip-to-shoulder line from vertical, 0 = upright, 90 = horizontal",
+    "trunk_incline": "deg; mid-hip to mid-shoulder line from vertical, 0 = upright, 90 = horizontal",
     "pelvis_height": "leg lengths; hip height above the lowest point of either foot",
     "hand_height": "leg lengths; wrist height above the lowest point of either foot",
     "load_distance": "leg lengths; horizontal wrist-to-ankle distance (load close to the body)",
@@ -109,6 +110,7 @@ def compute_features(
     side: Side,
     world: np.ndarray | None = None,
     back_curvature: np.ndarray | None = None,
+    scale: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """All features for a run of frames.
 
@@ -118,6 +120,9 @@ def compute_features(
         side: the body side facing the camera; its joints are used.
         world: optional ``(T, 33, 4)`` world landmarks in metres (for ``twist``).
         back_curvature: optional ``(T,)`` values from :mod:`formcheck.back`.
+        scale: optional ``(ground, leg)``, each ``(T,)`` in pixels: the floor's picture row and the leg
+            length to measure heights with (see :func:`steady_scale`); this frame's own
+            :func:`body_scale` when None.
 
     Returns:
         ``{name: (T,) float64}`` for every name in :data:`FEATURES`.
@@ -140,15 +145,19 @@ def compute_features(
     f["hip_angle"] = signed_angle_at(sh, hip, knee, ch)
     f["elbow_angle"] = angle_at(sh, elbow, wrist)
     f["shoulder_angle"] = angle_at(hip, sh, elbow)
-    f["trunk_incline"] = incline_from_vertical(hip, sh)
-
-    leg = np.linalg.norm(hip - knee, axis=-1) + np.linalg.norm(knee - ankle, axis=-1)
-    # the floor: the lowest point of either foot (a foot lifted off the floor, as in marching on the spot
-    # in a bridge, does not move it); unseen points are NaN and ignored
-    feet = px[:, [int(j) for j in FEET], 1]
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+    # the trunk axis through both hips and both shoulders (either side when one is unseen): the same
+    # whichever side is taken as facing the camera, which an oblique view can leave undecided
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ground = np.nanmax(feet, axis=1) if feet.shape[0] else np.zeros(0)
+        mid_sh = np.nanmean(px[:, [Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER]], axis=1)
+        mid_hip = np.nanmean(px[:, [Lm.LEFT_HIP, Lm.RIGHT_HIP]], axis=1)
+    f["trunk_incline"] = incline_from_vertical(mid_hip, mid_sh)
+
+    if scale is None:
+        ground, leg = body_scale(px, side)
+    else:
+        ground, leg = (np.asarray(a, dtype=np.float64) for a in scale)
+    with np.errstate(invalid="ignore", divide="ignore"):
         f["pelvis_height"] = (ground - hip[:, 1]) / leg
         f["hand_height"] = (ground - wrist[:, 1]) / leg
         f["load_distance"] = np.abs(wrist[:, 0] - ankle[:, 0]) / leg
@@ -166,6 +175,48 @@ def compute_features(
 
     f.update(_quality(lm, px, size, side))
     return f
+
+
+def body_scale(px: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: the floor (the lowest point of either foot, picture row in pixels: a foot lifted off the
+    floor, as when marching on the spot in a bridge, does not move it) and the camera-side leg length
+    (hip-knee plus knee-ankle, pixels). ``px`` is ``(T, 33, 2)`` pixels; unseen points are NaN and ignored."""
+    feet = px[:, [int(j) for j in FEET], 1]
+    hip, knee, ankle = (px[:, sided(j, side)] for j in ("hip", "knee", "ankle"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ground = np.nanmax(feet, axis=1) if feet.shape[0] else np.zeros(0)
+    leg = np.linalg.norm(hip - knee, axis=-1) + np.linalg.norm(knee - ankle, axis=-1)
+    return ground, leg
+
+
+#: Window (s) of the steady floor and leg length: longer than a pose estimate's typical jump (a foot or
+#: a knee misplaced for a few frames behind a barbell's plates), shorter than a camera's pan.
+SCALE_WINDOW_S = 1.0
+
+
+class SteadyScale:
+    """The floor and leg length that heights are measured with, steadied over :data:`SCALE_WINDOW_S`:
+    the floor is the lowest foot point of the last second and the leg the longest of the last second (a
+    pose estimate that loses a knee or an ankle makes the leg look short, hardly ever long). One per
+    stream, fed every frame, live and offline alike (:func:`steady_scale`)."""
+
+    def __init__(self, window_s: float = SCALE_WINDOW_S) -> None:
+        self._ground = RunningStat(window_s, "max")
+        self._leg = RunningStat(window_s, "max")
+
+    def update(self, t_s: float, ground: float, leg: float) -> tuple[float, float]:
+        """This frame's raw floor row and leg length (pixels) in; the steadied pair out."""
+        return self._ground.update(t_s, ground), self._leg.update(t_s, leg)
+
+
+def steady_scale(px: np.ndarray, side: Side, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:class:`SteadyScale` over a whole trace: ``(T, 33, 2)`` pixels and ``(T,)`` times (s) in."""
+    ground, leg = body_scale(px, side)
+    s = SteadyScale()
+    pairs = [s.update(float(t), float(g), float(lg)) for t, g, lg in zip(times, ground, leg, strict=True)]
+    out = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+    return out[:, 0], out[:, 1]
 
 
 def _twist(world: np.ndarray) -> np.ndarray:

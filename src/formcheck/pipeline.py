@@ -14,7 +14,7 @@ import numpy as np
 
 from formcheck.engine import Engine, EngineState, RepRecord
 from formcheck.filters import OneEuro, zero_phase
-from formcheck.geometry import compute_features
+from formcheck.geometry import SteadyScale, body_scale, compute_features, steady_scale, to_pixels
 from formcheck.landmarks import Side, camera_side, drop_unseen, has_pose, side_scores
 from formcheck.templates import Template
 
@@ -122,7 +122,8 @@ def trace_features(
         back = zero_phase(trace.back[:, int(side)], trace.fps, smooth_s)
     else:
         world, back = trace.world, trace.back[:, int(side)]
-    feats = compute_features(lm, trace.size, side, world=world, back_curvature=back)
+    scale = steady_scale(to_pixels(lm, trace.size), side, trace.times)
+    feats = compute_features(lm, trace.size, side, world=world, back_curvature=back, scale=scale)
     feats["brightness"] = trace.brightness.astype(np.float64)
     feats["n_people"] = trace.n_people.astype(np.float64)
     return side, feats
@@ -157,6 +158,7 @@ class LivePipeline:
         self.engine = Engine(template, require_setup=require_setup)
         self._filter = OneEuro(min_cutoff=2.0, beta=10.0)
         self._world_filter = OneEuro(min_cutoff=2.0, beta=10.0)
+        self._scale = SteadyScale()
         self._side_vote = 0.0
         self._side = Side.LEFT
         self._side_memory_s = side_memory_s
@@ -210,8 +212,15 @@ class LivePipeline:
         sm = np.concatenate([xyz, lm[:, 3:]], axis=1)
         w = self._world_filter(t_s, np.asarray(world, dtype=np.float64)[:, :3].reshape(-1)).reshape(-1, 3)
         w = np.concatenate([w, np.asarray(world, dtype=np.float64)[:, 3:]], axis=1)
+        ground, leg = body_scale(to_pixels(sm[None], size), self._side)
+        g, lg = self._scale.update(t_s, float(ground[0]), float(leg[0]))
         f = compute_features(
-            sm[None], size, self._side, world=w[None], back_curvature=np.array([back[int(self._side)]])
+            sm[None],
+            size,
+            self._side,
+            world=w[None],
+            back_curvature=np.array([back[int(self._side)]]),
+            scale=(np.array([g]), np.array([lg])),
         )
         feats = {k: float(v[0]) for k, v in f.items()}
         feats["brightness"] = float(brightness)
