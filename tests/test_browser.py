@@ -65,8 +65,6 @@ HELPER_TIMEOUT_S = 300
 MIN_LIVE_FPS = float(os.environ.get("FORMCHECK_MIN_FPS", "3"))
 #: Longest wait for the "camera lost" note after the camera goes (page.STALE_S is 3 s).
 CAMERA_NOTE_WAIT_S = 25.0
-#: A DNS name as a resolver would be asked it (netwatch's decoder also finds "names" in binary frames).
-HOST_NAME = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
 #: The cases the helper goes through, in order (a case is skipped once an earlier one failed).
 PHASES = ("start", "tabs", "camera", "stop", "reload")
 CHROMIUM_ARGS = [
@@ -697,10 +695,6 @@ def _helper(args: argparse.Namespace) -> dict[str, Any]:
     res["server_log_tail"] = (work / "streamlit.log").read_text(errors="replace")[-1500:]
     try:
         traffic = parse_log(trace.read_text(errors="replace"))
-        # netwatch also decodes "names" from Streamlit's binary websocket frames (loopback TCP); a real DNS
-        # query asks a host name, and reaches a DNS server or a resolver socket, both checked on their own.
-        names = [n for n in traffic.dns_names if HOST_NAME.fullmatch(n)]
-        traffic = dataclasses.replace(traffic, dns_names=tuple(names))
         res["traffic"] = {
             **dataclasses.asdict(traffic),
             "clean": traffic.clean,
