@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_analyze.py
 	$(PY) bench/bench_live.py --model auto
 	$(PY) bench/bench_live.py --model full
+	$(PY) bench/bench_soak.py --source trace --session
+	$(PY) bench/bench_soak.py --model full --session --minutes 10 --every-min 2
 
 models: $(STAMP)
 	$(PY) scripts/build_models.py --check ../shared/models/SHA256SUMS

@@ -61,7 +61,8 @@ def rss_mb() -> float:
 
 @dataclass
 class Sample:
-    """One RSS reading: ``video_min`` minutes of video after ``wall_s`` seconds, ``frames`` processed."""
+    """One RSS reading: ``video_min`` minutes of video after ``wall_s`` seconds, ``frames`` processed,
+    ``reps`` counted, ``text_cache`` rendered labels kept by the overlay (one per distinct text and size)."""
 
     label: str
     video_min: float
@@ -69,6 +70,7 @@ class Sample:
     wall_s: float
     rss_mb: float
     reps: int
+    text_cache: int
 
 
 def load_frames(path: Path) -> tuple[list[np.ndarray], float]:
@@ -81,6 +83,14 @@ def load_frames(path: Path) -> tuple[list[np.ndarray], float]:
             f = cv2.resize(f, (POSE_WIDTH, max(1, round(h * POSE_WIDTH / w))), interpolation=cv2.INTER_AREA)
         frames.append(np.ascontiguousarray(f))
     return frames, float(info.fps)
+
+
+def text_cache() -> int:
+    """How many rendered labels the overlay's text cache holds now (-1 when it has none)."""
+    from formcheck import render
+
+    info = getattr(getattr(render, "text_mask", None), "cache_info", None)
+    return int(info().currsize) if info is not None else -1
 
 
 class VideoSource:
@@ -161,12 +171,12 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
 
     def take(label: str, n: int) -> None:
         wall = time.perf_counter() - t_wall0
-        s = Sample(label, n / fps / 60.0, n, wall, rss_mb(), len(pipeline.engine.reps))
+        s = Sample(label, n / fps / 60.0, n, wall, rss_mb(), len(pipeline.engine.reps), text_cache())
         samples.append(s)
         if not args.json:
             print(
                 f"{s.label:>9} video {s.video_min:6.1f} min  frames {s.frames:7d}  wall {s.wall_s:7.1f} s  "
-                f"RSS {s.rss_mb:7.1f} MiB  reps {s.reps}",
+                f"RSS {s.rss_mb:7.1f} MiB  reps {s.reps}  text cache {s.text_cache}",
                 flush=True,
             )
 
