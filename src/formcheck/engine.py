@@ -409,11 +409,11 @@ class Engine:
             self.cues.offer(span.end_s, GOOD_REP, self.t.good_cue, Priority.GOOD, ttl_s=4.0)
         return record
 
-    def finish(self, t_s: float) -> RepRecord | None:
+    def finish(self, t_s: float) -> list[RepRecord]:
         """The recording or session has ended: count what only the end can settle (see
-        :meth:`formcheck.reps.RepDetector.finish`). Returns the rep that completes, if any."""
-        span = self.detector.finish(t_s, self._last_value)
-        return self._finish(span) if span is not None else None
+        :meth:`formcheck.reps.RepDetector.finish`). Returns the reps that complete by it."""
+        spans = self.detector.finish(t_s, self._last_value)
+        return [r for r in (self._finish(span) for span in spans) if r is not None]
 
     # ------------------------------------------------------------------------------------------ judging
 

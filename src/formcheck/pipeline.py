@@ -229,7 +229,7 @@ class LivePipeline:
         self.last_features = feats
         return self.engine.update(t_s, feats)
 
-    def finish(self) -> RepRecord | None:
+    def finish(self) -> list[RepRecord]:
         """The stream has ended (stop pressed, camera gone): settle what only the end can settle, as the
-        offline path does at a video's last frame. Returns a rep that completes by it, if any."""
-        return self.engine.finish(self._last_t) if self._last_t is not None else None
+        offline path does at a video's last frame. Returns the reps that complete by it."""
+        return self.engine.finish(self._last_t) if self._last_t is not None else []

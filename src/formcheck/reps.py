@@ -336,14 +336,34 @@ class RepDetector:
         self._paired += 2
         return RepSpan(start, a.t, b.t, abs(a.value - b.value), (a.t, b.t), first_high=a.high)
 
-    def finish(self, t_s: float, value: float | None = None) -> RepSpan | None:
-        """At the end of the recording: settle what only the end can settle (the first turning point of a
-        cycle when no third one came). Returns a rep completed by that, or None."""
-        if self.rule.kind != "cycle" or self._first_ok is not None or len(self._turns) != 2:
-            return None
-        s1 = abs(self._turns[1].value - self._turns[0].value)
-        rest = 0.0
-        if value is not None and math.isfinite(value):
-            rest = abs(self._sign * value - self._turns[1].value)
-        self._first_ok = s1 >= FIRST_SWING_SHARE * rest
-        return self._pair() if self._first_ok else None
+    def finish(self, t_s: float, value: float | None = None) -> list[RepSpan]:
+        """At the end of the recording (or session), settle what only the end can settle, for a cycle:
+
+        - a recording that ends in a posture (the signal went a full swing past the last turning point and
+          has not turned back yet) has reached that posture when its swing is at least
+          :data:`FIRST_SWING_SHARE` of the swing before it (the mirror of the rule for the first one);
+        - the first turning point, when no third one came, by the same comparison with what followed.
+
+        Returns the reps completed by that (usually none or one).
+        """
+        if self.rule.kind != "cycle":
+            return []
+        done: list[RepSpan] = []
+        turns = self._turns
+        if len(turns) >= 2:
+            last = turns[-1]
+            cand = _Turn(False, self._lo, self._lo_t) if last.high else _Turn(True, self._hi, self._hi_t)
+            swing = abs(cand.value - last.value)
+            before = abs(last.value - turns[-2].value)
+            if math.isfinite(swing) and swing >= max(self.rule.min_range, FIRST_SWING_SHARE * before):
+                span = self._confirm(cand)
+                done += [span] if span is not None else []
+        if self._first_ok is None and len(turns) == 2:
+            s1 = abs(turns[1].value - turns[0].value)
+            rest = 0.0
+            if value is not None and math.isfinite(value):
+                rest = abs(self._sign * value - turns[1].value)
+            self._first_ok = s1 >= FIRST_SWING_SHARE * rest
+        while (span := self._pair()) is not None:
+            done.append(span)
+        return done
