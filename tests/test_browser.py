@@ -63,6 +63,8 @@ PAD_FRAMES = 45
 HELPER_TIMEOUT_S = 300
 #: Processed frames per second that show the stream is live (not a speed target).
 MIN_LIVE_FPS = float(os.environ.get("FORMCHECK_MIN_FPS", "3"))
+#: How far the moment a rep is closed may move between passes of the looped clip (s).
+REP_END_JITTER_S = 1.0
 #: Longest wait for the "camera lost" note after the camera goes (page.STALE_S is 3 s).
 CAMERA_NOTE_WAIT_S = 25.0
 #: The cases the helper goes through, in order (a case is skipped once an earlier one failed).
@@ -203,10 +205,12 @@ def test_live_page_counts_the_labelled_rep_with_overlay_and_stays_local(live_run
     assert res["first_rep_after_s"] is not None, f"no rep counted; cues seen: {res['cues']}"
     assert res["first_rep_after_s"] <= 3 * period_s + 10.0, res["first_rep_after_s"]
     assert res["reps_one_pass_later"] >= expected, res
-    # Stream times of the reps as saved in the history: exactly the labelled number in the first pass.
+    # Stream times of the reps as saved in the history: exactly the labelled number in the first pass. When a
+    # rep is closed moves by up to about a second with the frame rate (a loaded machine) and the engine's
+    # learning of the person's range, so the pass is counted from the first rep's end minus that margin.
     ends = [end for _start, end in _stored(res, res["sid_main"])["reps"]]
     assert ends, res["stored"]
-    first_pass = [e for e in ends if e < ends[0] + period_s - 0.5]
+    first_pass = [e for e in ends if e < ends[0] + period_s - REP_END_JITTER_S]
     assert len(first_pass) == expected, (ends, period_s)
 
     # STOP shows the summary, and the session is closed in the history.
