@@ -232,6 +232,23 @@ def test_new_session_clears_the_summary_but_keeps_the_history(at: AppTest, data_
     assert "Bruggetje" in _texts(at)  # the history row
 
 
+def test_the_camera_gets_this_sessions_websocket_on_loopback_and_its_language(at: AppTest) -> None:
+    import json
+
+    from formcheck.webapp.frameserver import frame_server
+
+    _pass_safety(at)
+    (cam,) = at.get("component_instance")
+    args = json.loads(cam.proto.json_args)
+    server = frame_server()
+    token = server.register(at.session_state["fc_coach"])
+    assert args["ws_url"] == server.url(token) and args["ws_url"].startswith("ws://127.0.0.1:")
+    assert args["texts"]["start"] == message("webrtc_start", "nl")
+    at.radio(key="fc_lang").set_value("en").run()
+    (cam,) = at.get("component_instance")
+    assert json.loads(cam.proto.json_args)["texts"]["camera_lost"] == message("camera_lost", "en")
+
+
 def test_damaged_history_is_one_line_and_coaching_still_works(data_dir: Path) -> None:
     data_dir.mkdir(parents=True)
     (data_dir / "formcheck.sqlite3").write_bytes(b"garbage" * 500)
