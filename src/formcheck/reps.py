@@ -193,6 +193,8 @@ class RepDetector:
         if self._state == "init":
             if self._t0 is None:
                 self._t0 = t
+            if t - self._t0 < self.rule.median_s:  # the median is not steady yet: no level to keep
+                return Step(phase=None)
             if y < self._lo:
                 self._lo, self._lo_t = y, t
             if y > self._hi:
@@ -264,6 +266,10 @@ class RepDetector:
         high, low = self.rule.phases
         thr = self._threshold()
         finished = None
+        if self._t0 is None:
+            self._t0 = t
+        if self._state == "init" and t - self._t0 < self.rule.median_s:
+            return Step(phase=None)
         if self._state == "init":
             self._state = "track"
             self._lo = self._hi = y
