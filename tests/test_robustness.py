@@ -233,8 +233,8 @@ def test_transforms_leave_the_input_alone(sample: PoseTrace) -> None:
 #: Known failures, each with its reason (strict: they must fail, so a fix shows up).
 KNOWN: dict[tuple[str, str], str] = {
     ("1rsh_reba_suitcase_lift_crop", "roll-10"): (
-        "the original already misses one of the two labelled lifts (an oblique suitcase lift whose hands rise "
-        "0.3 leg lengths, at min_range); with the camera rolled the second rise crosses it"
+        "the original already misses one of the two labelled lifts (an oblique suitcase lift whose hands "
+        "rise 0.3 leg lengths, at min_range); with the camera rolled the second rise crosses it"
     ),
 }
 
