@@ -349,6 +349,18 @@ class CoachSession:
         self._commit_rep(snap)
         self._submit(snap)
 
+    def add_rep(self, rep: RepRecord) -> None:
+        """Fold a rep completed by the end of the stream (:meth:`LivePipeline.finish`) into the record,
+        committed like any other rep."""
+        with self.lock:
+            rec = self.record
+            if rec is None:
+                return
+            rec.reps.append(rep_to_dict(rep))
+            snap = self._copy(rec)
+        self._commit_rep(snap)
+        self._submit(snap)
+
     def _commit_rep(self, snap: SessionRecord) -> None:
         """Write the last rep of ``snap`` now (in the calling thread); a failure is kept for the page."""
         if self.store is None:
@@ -620,9 +632,19 @@ class LiveProcessor:
             if self._closed:
                 return
             self._closed = True
+            self._finish_pipeline()
             if self._estimator is not None:
                 self._estimator.close()
         self.session.end()
+
+    def _finish_pipeline(self) -> None:
+        """The stream of this exercise ended: reps only the end settles (a cat-cow that ends in a posture)
+        are counted, as the offline analysis does at a video's last frame. Call with ``_lock`` held."""
+        try:
+            for rep in self.pipeline.finish():
+                self.session.add_rep(rep)
+        except Exception:
+            log.exception("closing the exercise's pipeline failed")
 
     # ------------------------------------------------------------------ per frame
 
@@ -664,6 +686,7 @@ class LiveProcessor:
         try:
             settings = self.session.settings
             if settings.exercise != self.settings.exercise or settings.mode != self.settings.mode:
+                self._finish_pipeline()
                 self.session.end()
                 self._start(settings)
             elif settings != self.settings:
