@@ -56,16 +56,16 @@ def _broken(tmp_path: Path, edit) -> Path:
         ),
         (lambda s: s.replace("target_reps = 10\n", ""), r"bridge\.toml: target_reps: missing"),
         (
-            lambda s: s.replace("min_range = 0.1\n", "min_range = -0.1\n"),
+            lambda s: s.replace("min_range = 12.0\n", "min_range = -1.0\n"),
             r"count\.min_range: expected a number from 0",
         ),
         (
-            lambda s: s.replace("min_range = 0.1\n", "min_range = 0.0\n"),
+            lambda s: s.replace("min_range = 12.0\n", "min_range = 0.0\n"),
             r"count\.min_range: expected a number above 0",
         ),
         (
-            lambda s: s.replace('feature = "pelvis_height"', 'feature = "pelvis_heigth"', 1),
-            r"count\.feature: expected a known feature.*got 'pelvis_heigth'",
+            lambda s: s.replace('[count]\nfeature = "trunk_incline"', '[count]\nfeature = "trunk_inclin"'),
+            r"count\.feature: expected a known feature.*got 'trunk_inclin'",
         ),
         (
             lambda s: s.replace('kind = "excursion"', 'kind = "wave"'),
