@@ -362,6 +362,7 @@ def _rep_json(r: RepRecord, template: Template) -> dict[str, Any]:
         "end_s": r.end_s,
         "score": round(r.score, 1),
         "faults": list(r.faults),
+        "experimental_faults": list(r.experimental_faults),
         "peaks": r.peaks,
         "rom": {k: list(v) for k, v in r.rom.items()},
         "tempo_s": r.tempo_s,

@@ -195,6 +195,9 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
         if "hold_s" in r and r["hold_s"] is not None:
             extra.append(f"{'vastgehouden' if nl else 'held'} {r['hold_s']:.1f} s")
         faults = ", ".join(r["faults"]) or ("geen fouten" if nl else "no faults")
+        trial = r.get("experimental_faults") or []
+        if trial:  # thresholds not yet checked on real recordings: said apart, never as a verdict
+            faults += f"; {'experimenteel' if nl else 'experimental'}: {', '.join(trial)}"
         lines.append(
             f"  {r['index']:2d}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  score {r['score']:5.1f}  "
             + "  ".join(extra)
