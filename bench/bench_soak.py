@@ -1,13 +1,14 @@
 """Soak the live per-frame path for one hour of video and watch the process's memory.
 
 The frames of a real clip are looped (frame times keep increasing across loops, as from a camera) through
-the same per-frame work the app does for each processed frame (:class:`formcheck.webapp.live.LiveProcessor`
-without the video transport): resize to the pose width, BGR -> RGB,
+the same per-frame work the app's server does for each processed frame (:class:`formcheck.webapp.live.
+LiveProcessor` without the transport): resize to the pose width, BGR -> RGB,
 :class:`~formcheck.pose.PoseEstimator.detect` (with the segmentation mask and back curvature when the
-exercise needs them), :meth:`~formcheck.pipeline.LivePipeline.step` and the overlay drawn on a fresh copy of
-the frame. Frames are fed as fast as they go, not in real time. With ``--session`` each frame's state is also
-folded into a :class:`formcheck.webapp.live.CoachSession` record (reps, cues, the chart series) as the app
-does, without saving it.
+exercise needs them) and :meth:`~formcheck.pipeline.LivePipeline.step`, on a fresh copy of the frame. Frames
+are fed as fast as they go, not in real time. With ``--session`` each frame's state is also folded into a
+:class:`formcheck.webapp.live.CoachSession` record (reps, cues, the chart series) as the app does, without
+saving it; with ``--overlay`` the overlay is drawn into the frame as well (the annotated video and the old
+WebRTC path did that on the server; the websocket page draws its own).
 
 RSS (resident memory, from ``/proc/self/statm``, after a ``gc.collect()``) is printed before the first frame,
 after the warm-up (the baseline: the model's buffers are allocated by then), at every ``--every-min``
@@ -18,7 +19,8 @@ minutes of video and at the end; the growth from the baseline to the end must st
 e.g. the rate the app actually processes on this machine (it drops the frames it cannot keep up with).
 
     .venv/bin/python bench/bench_soak.py [--clip PATH] [--exercise bridge] [--model lite|full]
-        [--source video|trace] [--minutes 60] [--every-min 10] [--fps F] [--session] [--limit-mb 20] [--json]
+        [--source video|trace] [--minutes 60] [--every-min 10] [--fps F] [--session] [--overlay]
+        [--limit-mb 20] [--json]
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
             f"soak: {clip.name} ({len(frames)} frames at {clip_fps:g} fps, looped), "
             f"exercise {args.exercise}, "
             f"source {args.source}{'' if args.source == 'trace' else f' ({args.model} model)'}, "
-            f"{args.minutes:g} min of video at {fps:g} fps = {total} frames",
+            f"{args.minutes:g} min of video at {fps:g} fps = {total} frames"
+            f"{', session record' if args.session else ''}{', overlay drawn' if args.overlay else ''}",
             flush=True,
         )
         print(f"{'start':>9} RSS {start_rss:7.1f} MiB (before the model and the first frame)", flush=True)
@@ -199,9 +202,10 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
             state = pipeline.step(
                 t_s, lm, world, (w, h), back=back, n_people=people, brightness=brightness_of(bgr)
             )
-            draw_overlay(
-                bgr, pipeline.last_landmarks, state, template, "en", pipeline.last_features, pipeline.side
-            )
+            if args.overlay:
+                draw_overlay(
+                    bgr, pipeline.last_landmarks, state, template, "en", pipeline.last_features, pipeline.side
+                )
             if session is not None:
                 session.on_state(state, pipeline.last_features, template.display)
             done = n + 1
@@ -234,6 +238,7 @@ def soak(args: argparse.Namespace) -> dict[str, object]:
         "ok": growth < args.limit_mb,
         "reps": samples[-1].reps,
         "session_record": session is not None,
+        "overlay": bool(args.overlay),
         "series_rows": len(session.record.series) if session is not None and session.record else None,
         "samples": [s.__dict__ for s in samples],
     }
@@ -251,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--every-min", type=float, default=10.0, help="print RSS every this many video minutes")
     p.add_argument("--fps", type=float, default=0.0, help="frame rate fed (default: the clip's)")
     p.add_argument("--session", action="store_true", help="also keep the app's session record")
+    p.add_argument("--overlay", action="store_true", help="also draw the overlay into each frame")
     p.add_argument("--limit-mb", type=float, default=20.0, help="allowed RSS growth, MiB")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
