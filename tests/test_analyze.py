@@ -227,7 +227,13 @@ def _fake_part_that_breaks_in_the_worker(how: str) -> Callable[..., dict[str, np
     }
 
     def part(
-        path: str, start: int, stop: int | None, model: str, with_mask: bool, progress: Any = None
+        path: str,
+        start: int,
+        stop: int | None,
+        model: str,
+        with_mask: bool,
+        people_every_s: float,
+        progress: Any = None,
     ) -> dict[str, np.ndarray]:
         if start == 0:
             for _ in range(100):  # "works" for up to 10 s, reporting progress like the real pass
@@ -334,3 +340,32 @@ def test_split_bounds_balances_posing_against_skipping(frames: int, parts: int) 
     if frames >= 100:
         assert b[1] > frames / parts  # the first part (no skipping) is the longest
     assert split_bounds(frames, parts, 0.0) == [round(frames * j / parts) for j in range(parts + 1)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_file_analysis_checks_for_people_at_its_own_interval(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """No model: every part (this process and the worker) gets the offline two-person check interval."""
+    import multiprocessing
+
+    from formcheck import analyze as an
+    from formcheck.video import probe
+
+    def part(path: str, start: int, stop: int | None, model: str, with_mask: bool, people_every_s: float,
+             progress: Any = None) -> dict[str, np.ndarray]:
+        n = (stop if stop is not None else CLIP_FRAMES) - start
+        return {
+            "landmarks": np.zeros((n, 33, 4), np.float32), "world": np.zeros((n, 33, 4), np.float32),
+            "back": np.zeros((n, 2), np.float32), "profile": np.zeros((n, 2, 1), np.float32),
+            "n_people": np.full(n, round(10 * people_every_s), np.int32),
+            "brightness": np.zeros(n, np.float32), "t": np.arange(start, start + n) / 30.0,
+        }
+
+    monkeypatch.setattr(an, "_pose_part", part)
+    monkeypatch.setattr(an, "_context", lambda: multiprocessing.get_context("fork"))
+    trace = an.extract_trace(probe(CLIP), workers=workers)
+    assert trace.frames == CLIP_FRAMES
+    assert set(trace.n_people.tolist()) == {round(10 * an.OFFLINE_PEOPLE_CHECK_EVERY_S)}
+    trace = an.extract_trace(probe(CLIP), workers=workers, people_check_every_s=0.5)
+    assert set(trace.n_people.tolist()) == {5}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +242,56 @@ def test_without_the_guard_pose_still_works_and_says_so_once(
             assert est.detect(clip_rgb[0][1], clip_rgb[0][0]).has_pose
     err = capsys.readouterr().err
     assert err.count("network access is not blocked") == 1, err
+
+
+# ----------------------------------------------------------------------- start-up: mediapipe without pyplot
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (this test process may already have imported mediapipe)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_mediapipe_is_imported_without_matplotlib() -> None:
+    """import_mediapipe() leaves matplotlib unloaded; MediaPipe's pyplot reference loads it on first use."""
+    code = (
+        "import sys\n"
+        "from formcheck.pose import import_mediapipe\n"
+        "mp = import_mediapipe()\n"
+        "assert hasattr(mp.tasks.vision, 'PoseLandmarker')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
+        "from mediapipe.tasks.python.vision import drawing_utils\n"
+        "fig = drawing_utils.plt.figure\n"  # first use: the real pyplot is imported now
+        "import matplotlib.pyplot\n"
+        "print(fig is matplotlib.pyplot.figure, type(sys.modules['matplotlib']).__name__)\n"
+    )
+    out = _run_python(code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after = out.stdout.splitlines()[-2:]
+    assert before == "[]", f"matplotlib modules loaded by the import: {before}"
+    assert after == "True module", after
+
+
+def test_matplotlib_imported_first_is_left_alone() -> None:
+    code = (
+        "import matplotlib.pyplot as plt\n"
+        "from formcheck.pose import import_mediapipe\n"
+        "import_mediapipe()\n"
+        "from mediapipe.tasks.python.vision import drawing_utils\n"
+        "print(drawing_utils.plt is plt)\n"
+    )
+    out = _run_python(code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "True"
+
+
+@pytest.mark.model
+def test_people_check_runs_at_the_given_interval(clip_rgb: list[tuple[int, np.ndarray]]) -> None:
+    """8 frames at 30 fps span 233 ms: a check every 0.1 s runs 3 times, every 2 s once (the first frame)."""
+    counts = {}
+    for every in (0.1, 2.0):
+        with PoseEstimator("lite", people_check_every_s=every) as est:
+            for t, rgb in clip_rgb:
+                est.detect(rgb, t)
+            counts[every] = est.people_checks
+    assert counts == {0.1: 3, 2.0: 1}

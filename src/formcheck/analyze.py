@@ -35,6 +35,10 @@ from formcheck.video import VideoInfo, probe, read_frames
 PARALLEL_MIN_FRAMES = 300
 
 ProgressFn = Callable[[int], None]
+#: Seconds of video between two-person checks in file analysis (live coaching checks every second).
+#: Each check costs about 1.6 frames' worth of pose work; people seen are only reported (a note, the
+#: set-up state), never counted, so file analysis checks half as often.
+OFFLINE_PEOPLE_CHECK_EVERY_S = 2.0
 #: A note warns about a second person when one is seen in more than this share of the frames.
 MULTIPLE_PEOPLE_SHARE = 0.05
 
@@ -46,9 +50,16 @@ def brightness_of(bgr: np.ndarray) -> float:
 
 
 def _pose_part(
-    path: str, start: int, stop: int | None, model: str, with_mask: bool, progress: Any = None
+    path: str,
+    start: int,
+    stop: int | None,
+    model: str,
+    with_mask: bool,
+    people_every_s: float,
+    progress: Any = None,
 ) -> dict[str, np.ndarray]:
-    """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline)."""
+    """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline); two-person
+    checks every ``people_every_s`` seconds of video (0: none)."""
     from formcheck.back import PROFILE_S, back_measures
     from formcheck.pose import PoseEstimator
 
@@ -56,7 +67,7 @@ def _pose_part(
     lms, worlds, backs, profiles, people, bright, times = [], [], [], [], [], [], []
     no_profile = np.full((2, PROFILE_S.size), np.nan, dtype=np.float32)
     pending = 0
-    with PoseEstimator(model, with_mask=with_mask) as est:
+    with PoseEstimator(model, with_mask=with_mask, people_check_every_s=people_every_s) as est:
         for _i, t, bgr in read_frames(info, start, stop):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             pf = est.detect(rgb, round(t * 1000))
@@ -98,12 +109,20 @@ WORKER_POLL_S = 0.2
 
 
 def _worker_main(
-    conn: Connection, path: str, start: int, stop: int | None, model: str, with_mask: bool
+    conn: Connection,
+    path: str,
+    start: int,
+    stop: int | None,
+    model: str,
+    with_mask: bool,
+    people_every_s: float,
 ) -> None:
     """Worker process: pose pass over one part; sends ``("progress", n)`` messages, then one
     ``("result", part)`` or ``("error", line)``."""
     try:
-        part = _pose_part(path, start, stop, model, with_mask, progress=lambda n: conn.send(("progress", n)))
+        part = _pose_part(
+            path, start, stop, model, with_mask, people_every_s, progress=lambda n: conn.send(("progress", n))
+        )
         conn.send(("result", part))
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C or the parent left: stop quietly
         pass
@@ -126,7 +145,10 @@ class _Workers:
     """Worker processes of one pose pass, each with a pipe for its progress and its part."""
 
     def __init__(
-        self, ctx: Any, jobs: list[tuple[str, int, int | None, str, bool]], progress: ProgressFn | None
+        self,
+        ctx: Any,
+        jobs: list[tuple[str, int, int | None, str, bool, float]],
+        progress: ProgressFn | None,
     ) -> None:
         self._progress = progress
         self._procs: list[Any] = []
@@ -218,9 +240,9 @@ def split_bounds(frames: int, parts: int, skip_cost: float = SKIP_COST) -> list[
 def _context() -> Any:
     """Fork where it is safe (Linux, no landmarker yet in this process: children inherit the imported
     mediapipe for free); spawn elsewhere."""
-    import mediapipe  # noqa: F401  (imported once here, inherited by forked children)
-
     from formcheck import pose
+
+    pose.import_mediapipe()  # imported once here, inherited by forked children
 
     if "fork" in mp.get_all_start_methods() and pose.CREATED == 0:
         return mp.get_context("fork")
@@ -234,6 +256,7 @@ def extract_trace(
     with_mask: bool = False,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    people_check_every_s: float = OFFLINE_PEOPLE_CHECK_EVERY_S,
 ) -> PoseTrace:
     """Run the pose model over a whole video.
 
@@ -246,6 +269,8 @@ def extract_trace(
         with_mask: compute the segmentation mask and the back-curvature index from it.
         workers: processes in all (default: 2 for videos of at least ``PARALLEL_MIN_FRAMES``, else 1).
         progress: called with the number of frames just processed.
+        people_check_every_s: seconds of video between two-person checks (0: none; ``n_people`` is then
+            0 or 1).
 
     Returns:
         The :class:`PoseTrace`. A part that stops early (undecodable frames) ends the trace there, so
@@ -259,10 +284,17 @@ def extract_trace(
         workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
     bounds = split_bounds(info.frames, max(workers, 1))
     if workers <= 1:
-        parts = [_pose_part(str(info.path), 0, None, model, with_mask, progress)]
+        parts = [_pose_part(str(info.path), 0, None, model, with_mask, people_check_every_s, progress)]
     else:
         jobs = [
-            (str(info.path), bounds[i], bounds[i + 1] if i < workers - 1 else None, model, with_mask)
+            (
+                str(info.path),
+                bounds[i],
+                bounds[i + 1] if i < workers - 1 else None,
+                model,
+                with_mask,
+                people_check_every_s,
+            )
             for i in range(1, workers)
         ]
         pool = _Workers(_context(), jobs, progress)
@@ -273,7 +305,9 @@ def extract_trace(
                     progress(n)
                 pool.check()
 
-            first = _pose_part(str(info.path), bounds[0], bounds[1], model, with_mask, local_progress)
+            first = _pose_part(
+                str(info.path), bounds[0], bounds[1], model, with_mask, people_check_every_s, local_progress
+            )
             while not pool.check(WORKER_POLL_S):
                 pass
         finally:

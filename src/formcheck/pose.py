@@ -7,9 +7,11 @@ RGB frames in, plain numpy out (:class:`PoseFrame`). Models are the offline bund
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -65,6 +67,52 @@ def quiet_native_stderr() -> Iterator[None]:
                 os.dup2(_quiet_saved, 2)
                 os.close(_quiet_saved)
                 _quiet_saved = None
+
+
+class _DeferredModule(types.ModuleType):
+    """Stands in for a module while MediaPipe is imported; the first use of one of its attributes imports
+    the real module (by its name, from ``sys.modules`` or afresh) and forwards to it."""
+
+    def __getattr__(self, attr: str) -> Any:
+        real = importlib.import_module(self.__name__)
+        if real is self:  # used while mediapipe itself is being imported: not expected, say so
+            raise AttributeError(f"{self.__name__}.{attr} used while mediapipe is imported")
+        return getattr(real, attr)
+
+
+#: Modules ``import mediapipe`` loads without using them at import time (only its drawing helpers
+#: ``plot_landmarks`` calls pyplot): about 0.9 s of start-up, half of mediapipe's import.
+DEFERRED_MODULES: tuple[str, ...] = ("matplotlib", "matplotlib.pyplot")
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_mediapipe() -> types.ModuleType:
+    """Import and return ``mediapipe`` without importing matplotlib.
+
+    MediaPipe's ``tasks.python.vision`` package imports its drawing helpers, which import
+    ``matplotlib.pyplot`` at module level and use it only in ``plot_landmarks``. While mediapipe is
+    imported, :data:`DEFERRED_MODULES` not yet loaded are stand-ins in ``sys.modules``; they are removed
+    right after, so a later ``import matplotlib`` anywhere loads the real package, and MediaPipe's own
+    reference forwards to it on first use. Already imported modules are left alone.
+    """
+    with _IMPORT_LOCK:
+        if "mediapipe" in sys.modules:
+            return sys.modules["mediapipe"]
+        added: list[str] = []
+        for name in DEFERRED_MODULES:
+            if name not in sys.modules:
+                sys.modules[name] = _DeferredModule(name)
+                added.append(name)
+        if "matplotlib" in added and "matplotlib.pyplot" in added:  # ``import matplotlib.pyplot as plt``
+            sys.modules["matplotlib"].pyplot = sys.modules["matplotlib.pyplot"]  # type: ignore[attr-defined]
+        try:
+            import mediapipe
+        finally:
+            for name in added:
+                if isinstance(sys.modules.get(name), _DeferredModule):
+                    del sys.modules[name]
+        return mediapipe
 
 
 #: Landmarkers created in this process so far (a process that has one must not fork).
@@ -190,6 +238,7 @@ class PoseEstimator:
 
     def _create(self, path: Path, min_confidence: float) -> None:
         """Create the landmarkers (runs on the guarded thread)."""
+        import_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         opts = vision.PoseLandmarkerOptions(
@@ -258,7 +307,7 @@ class PoseEstimator:
 
     def _detect(self, rgb: np.ndarray, t_ms: int) -> PoseFrame:
         """:meth:`detect` proper (runs on the guarded thread)."""
-        import mediapipe as mp
+        mp = import_mediapipe()
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if not self._warm:
