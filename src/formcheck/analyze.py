@@ -14,7 +14,7 @@ import os
 import queue
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
 from multiprocessing.connection import Connection
@@ -49,6 +49,19 @@ def brightness_of(bgr: np.ndarray) -> float:
     return float(small[..., 0].mean() * 0.114 + small[..., 1].mean() * 0.587 + small[..., 2].mean() * 0.299)
 
 
+@contextlib.contextmanager
+def _one_opencv_thread() -> Iterator[None]:
+    """OpenCV's own thread pool off for the pose pass (restored after): its colour conversion of a
+    640x480 frame costs 0.55 ms of CPU on two threads and 0.28 ms on one, and each pose process already
+    keeps a core busy (measured in docs/speed.md)."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
 def _pose_part(
     path: str,
     start: int,
@@ -67,7 +80,10 @@ def _pose_part(
     lms, worlds, backs, profiles, people, bright, times = [], [], [], [], [], [], []
     no_profile = np.full((2, PROFILE_S.size), np.nan, dtype=np.float32)
     pending = 0
-    with PoseEstimator(model, with_mask=with_mask, people_check_every_s=people_every_s) as est:
+    with (
+        _one_opencv_thread(),
+        PoseEstimator(model, with_mask=with_mask, people_check_every_s=people_every_s) as est,
+    ):
         for _i, t, bgr in read_frames(info, start, stop):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             pf = est.detect(rgb, round(t * 1000))
