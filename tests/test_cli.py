@@ -131,7 +131,7 @@ def broken_template(tmp_path: Path, old: str, new: str) -> Path:
         ("target_reps = 10\n", 'target_reps = 10\ncolour = "red"\n', ("colour", "unknown key")),
         ("min_s = 5.0\n", "min_s = 5.0\nminimum_s = 6.0\n", ("hold.minimum_s", "unknown key")),
         ("target_reps = 10\n", "", ("target_reps", "missing")),
-        ("min = 165.0\nmax = 230.0", "min = 165.0\nmax = 165.0", ("phases[1].max", "max > min")),
+        ("min = 45.0\nmax = 160.0", "min = 45.0\nmax = 45.0", ("position.require[0].max", "max > min")),
         ("[title]", "[title", ("not valid TOML",)),
     ],
     ids=["unknown_key", "unknown_key_in_a_sub_table", "missing_field", "min_not_below_max", "not_toml"],
