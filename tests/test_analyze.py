@@ -369,3 +369,15 @@ def test_file_analysis_checks_for_people_at_its_own_interval(
     assert set(trace.n_people.tolist()) == {round(10 * an.OFFLINE_PEOPLE_CHECK_EVERY_S)}
     trace = an.extract_trace(probe(CLIP), workers=workers, people_check_every_s=0.5)
     assert set(trace.n_people.tolist()) == {5}
+
+
+def test_pose_pass_runs_opencv_on_one_thread_and_restores_it() -> None:
+    import cv2
+
+    from formcheck.analyze import _one_opencv_thread
+
+    before = cv2.getNumThreads()
+    with pytest.raises(RuntimeError), _one_opencv_thread():
+        assert cv2.getNumThreads() == 1
+        raise RuntimeError("a frame failed")
+    assert cv2.getNumThreads() == before
