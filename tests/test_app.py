@@ -587,6 +587,37 @@ def test_a_frame_after_on_ended_is_not_processed(fake_pose: type[_FakeEstimator]
     assert est.detects == 1 and proc.stats.errors == 0 and int(frame.sum()) == 90 * frame.size
 
 
+def test_the_end_of_the_stream_counts_what_only_the_end_settles(
+    fake_pose: type[_FakeEstimator], tmp_path: Path
+) -> None:
+    # a cat-cow that ends in a posture is counted when the stream ends, as offline at a video's end
+    store = SessionStore(tmp_path)
+    coach = CoachSession(LiveSettings(exercise="cat_cow", model="lite"), store=store)
+    proc = LiveProcessor(coach)
+    _feed(proc, 2)
+    last = RepRecord(
+        index=1,
+        start_s=0.0,
+        turn_s=0.5,
+        end_s=1.0,
+        peaks={},
+        rom={},
+        hold_s=None,
+        tempo_s={},
+        faults=(),
+        score=100.0,
+        technique=None,
+        reba=None,
+    )
+    with mock.patch.object(proc.pipeline, "finish", return_value=[last]) as finish:
+        proc.on_ended()
+    finish.assert_called_once()
+    assert coach.record is not None and len(coach.record.reps) == 1
+    coach.flush()
+    stored = store.get(coach.record.id)
+    assert stored is not None and len(stored.reps) == 1
+
+
 def test_the_page_draws_the_overlay_but_the_demo_replay_keeps_it_drawn(
     fake_pose: type[_FakeEstimator],
 ) -> None:
