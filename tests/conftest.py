@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from pathlib import Path
 
 import pytest
+
+from formcheck.pipeline import PoseTrace
+from formcheck.templates import available
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -21,3 +26,22 @@ def need_shared(*parts: str) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+def clips_with_template() -> list[tuple[str, str]]:
+    """``(clip stem, exercise)`` for every clip of tests/data/labels.json whose exercise has a template."""
+    known = set(available())
+    out = []
+    for c in json.loads((DATA / "labels.json").read_text(encoding="utf-8"))["clips"]:
+        exercise = str(c.get("exercise", "")).replace("-", "_")
+        if exercise in known:
+            out.append((c["file"].rsplit("/", 1)[-1].rsplit(".", 1)[0], exercise))
+    return out
+
+
+@functools.cache
+def load_trace(stem: str) -> PoseTrace:
+    """The committed pose trace of a clip (tests/data/traces/<stem>.npz; cached for the session)."""
+    path = DATA / "traces" / f"{stem}.npz"
+    assert path.is_file(), f"no trace {path}: run `make fixtures`"
+    return PoseTrace.load(str(path))

@@ -9,37 +9,16 @@ smoothing, a running camera-side vote, and the set-up checks on (``require_setup
 from __future__ import annotations
 
 import functools
-import json
 
 import pytest
-from conftest import DATA
+from conftest import clips_with_template, load_trace
 
 from formcheck.analyze import analyze_trace
 from formcheck.engine import EngineState
 from formcheck.pipeline import LivePipeline, PoseTrace
-from formcheck.templates import available, load_template
+from formcheck.templates import load_template
 
-LABELS = DATA / "labels.json"
-TRACES = DATA / "traces"
-
-
-def clips_with_template() -> list[tuple[str, str]]:
-    """``(clip stem, exercise)`` for every labelled clip whose exercise has a template."""
-    known = set(available())
-    out = []
-    for c in json.loads(LABELS.read_text(encoding="utf-8"))["clips"]:
-        exercise = str(c.get("exercise", "")).replace("-", "_")
-        if exercise in known:
-            out.append((c["file"].rsplit("/", 1)[-1].rsplit(".", 1)[0], exercise))
-    return out
-
-
-@functools.cache
-def load(stem: str) -> PoseTrace:
-    """The committed trace of a clip (cached for the module)."""
-    path = TRACES / f"{stem}.npz"
-    assert path.is_file(), f"no trace {path}: run `make fixtures`"
-    return PoseTrace.load(str(path))
+load = load_trace
 
 
 def replay_live(trace: PoseTrace, exercise: str) -> tuple[LivePipeline, list[EngineState]]:

@@ -12,43 +12,22 @@ a template; `make fixtures` regenerates them.
 from __future__ import annotations
 
 import functools
-import json
 
 import numpy as np
 import pytest
 import trace_transforms as tt
-from conftest import DATA
+from conftest import clips_with_template, load_trace
 
 from formcheck.analyze import analyze_trace
 from formcheck.geometry import angle_at, to_pixels
 from formcheck.landmarks import Lm
 from formcheck.pipeline import PoseTrace
-from formcheck.templates import available, load_template
-
-LABELS = DATA / "labels.json"
-TRACES = DATA / "traces"
-
-
-def clips_with_template() -> list[tuple[str, str]]:
-    """``(clip stem, exercise)`` for every labelled clip whose exercise has a template."""
-    known = set(available())
-    out = []
-    for c in json.loads(LABELS.read_text(encoding="utf-8"))["clips"]:
-        exercise = str(c.get("exercise", "")).replace("-", "_")
-        if exercise in known:
-            out.append((c["file"].rsplit("/", 1)[-1].rsplit(".", 1)[0], exercise))
-    return out
-
+from formcheck.templates import load_template
 
 CLIPS = clips_with_template()
 
 
-@functools.cache
-def load(stem: str) -> PoseTrace:
-    """The committed trace of a clip (cached for the module)."""
-    path = TRACES / f"{stem}.npz"
-    assert path.is_file(), f"no trace {path}: run `make fixtures`"
-    return PoseTrace.load(str(path))
+load = load_trace
 
 
 #: A transform may shift a measured angle by about this much (degrees: resampling, dropped frames, jitter):
