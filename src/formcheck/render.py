@@ -189,7 +189,7 @@ class Mask(NamedTuple):
         return cls(a, inv)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)  # a label per rep count and cue: bounded for hour-long sessions (bench_soak)
 def text_mask(text: str, size: int) -> Mask:
     """``text`` on one line as coverage weights of shape ``(h, w)``, cached.
 
