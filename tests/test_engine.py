@@ -316,3 +316,15 @@ def test_hold_beyond_the_maximum_says_lower_now():
     codes = [c.code for c in eng.cues.history]
     assert "hold_short_done" in codes and "hold_short_max" in codes
     assert codes.index("hold_short_done") < codes.index("hold_short_max")
+
+
+def test_leaving_the_position_mid_rep_abandons_it():
+    # up into a bridge, then sitting up for 2 s (out of position), lying back at the top and lowering:
+    # that was no complete bridge on screen; the next full one counts
+    up = np.concatenate([np.full(60, 125.0), np.linspace(125, 180, 30), np.full(60, 180.0)])
+    hip = np.concatenate([up, np.full(60, 180.0), np.linspace(180, 125, 45), bridge_trace(1)])
+    series = bridge(hip)
+    series["trunk_incline"][150:210] = 20.0  # sitting up
+    eng, states = run("bridge", series, LYING)
+    assert len(eng.reps) == 1
+    assert eng.reps[0].start_s > 8.0  # the full bridge after it

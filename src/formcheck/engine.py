@@ -327,9 +327,7 @@ class Engine:
 
     def _restart(self) -> None:
         """Out of position for long: whatever was in progress is not a rep; the person's range is kept."""
-        ranges = self.detector._ranges
-        self.detector = RepDetector(self.t.count)
-        self.detector._ranges = ranges
+        self.detector = self.detector.restarted()
         self._frames.clear()
         self._hold = _Hold()
         self._away = False
@@ -518,7 +516,7 @@ class Engine:
         """The unfinished excursion at this moment (e.g. a hold still going when the video ends), or None."""
         if not self._away:
             return None
-        start = self.detector._start_t
+        start = self.detector.started_at
         return {"start_s": start, "phase": self._phase or "", "hold_s": round(self._hold.s, 2)}
 
 

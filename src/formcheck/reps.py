@@ -160,6 +160,18 @@ class RepDetector:
         r = sorted(self._ranges[-RANGE_MEMORY:])
         return r[len(r) // 2]
 
+    @property
+    def started_at(self) -> float:
+        """When the excursion in progress left rest (s); meaningful while away from rest."""
+        return self._start_t
+
+    def restarted(self) -> RepDetector:
+        """A fresh detector for the same rule that keeps what it learnt of the person's range (after the
+        person left the starting position for a while: what was in progress is no rep)."""
+        fresh = RepDetector(self.rule)
+        fresh._ranges = list(self._ranges)
+        return fresh
+
     def _threshold(self) -> float:
         return max(0.5 * self.rule.min_range, self.rule.enter * self.typical_range)
 
