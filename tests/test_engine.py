@@ -325,6 +325,6 @@ def test_leaving_the_position_mid_rep_abandons_it():
     hip = np.concatenate([up, np.full(60, 180.0), np.linspace(180, 125, 45), bridge_trace(1)])
     series = bridge(hip)
     series["trunk_incline"][150:210] = 20.0  # sitting up
-    eng, states = run("bridge", series, LYING)
+    eng, _ = run("bridge", series, LYING)
     assert len(eng.reps) == 1
     assert eng.reps[0].start_s > 8.0  # the full bridge after it
