@@ -67,18 +67,24 @@ class EvaluationError(ValueError):
 # ------------------------------------------------------------------------------------------------ files
 
 
+def _json_key(path: Path, key: str, what: str, missing: str) -> Any:
+    """``key`` of the JSON file at ``path``; a missing or unreadable file is one :class:`EvaluationError`
+    naming the file and ``what`` it should have been (``missing``: the words for a file not there)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))[key]
+    except FileNotFoundError:
+        raise EvaluationError(f"{path}: {missing}") from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise EvaluationError(f"{path}: not a {what} ({e})") from None
+
+
 def read_labels(path: Path) -> list[dict[str, Any]]:
     """The ``clips`` of a labels file.
 
     Raises:
         EvaluationError: the file is missing or not shaped like a labels file.
     """
-    try:
-        clips = json.loads(Path(path).read_text(encoding="utf-8"))["clips"]
-    except FileNotFoundError:
-        raise EvaluationError(f"{path}: file not found") from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise EvaluationError(f"{path}: not a labels file ({e})") from None
+    clips = _json_key(path, "clips", "labels file", "file not found")
     if not isinstance(clips, list) or not all(isinstance(c, dict) and "file" in c for c in clips):
         raise EvaluationError(f"{path}: not a labels file (every clip needs a 'file')")
     return clips
@@ -90,12 +96,7 @@ def read_split(path: Path) -> frozenset[str]:
     Raises:
         EvaluationError: the file is missing or has no ``check`` list of clip files.
     """
-    try:
-        check = json.loads(Path(path).read_text(encoding="utf-8"))["check"]
-    except FileNotFoundError:
-        raise EvaluationError(f"{path}: split file not found") from None
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise EvaluationError(f"{path}: not a split file ({e})") from None
+    check = _json_key(path, "check", "split file", "split file not found")
     if not isinstance(check, list) or not all(isinstance(f, str) for f in check):
         raise EvaluationError(f"{path}: not a split file ('check' must be a list of clip files)")
     return frozenset(check)

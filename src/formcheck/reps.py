@@ -143,7 +143,6 @@ class RepDetector:
     _first_ok: bool | None = None
     _paired: int = 0
     _phase: str | None = None
-    _last_t: float | None = None
     _t0: float | None = None
     _recent: deque[tuple[float, float]] = field(default_factory=deque)
 
@@ -185,7 +184,6 @@ class RepDetector:
         Returns:
             The :class:`Step`.
         """
-        self._last_t = t_s
         if value is None or not math.isfinite(value):
             return Step(phase=self._phase)
         recent = self._recent
