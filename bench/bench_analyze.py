@@ -34,16 +34,16 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
-from formcheck.analyze import (
+from formcheck.analysis.analyze import (
     OFFLINE_PEOPLE_CHECK_EVERY_S,
     PARALLEL_MIN_FRAMES,
     analyze_video,
     write_annotated,
 )
-from formcheck.pipeline import LivePipeline, run_engine, trace_features
-from formcheck.pose import PoseEstimator, import_mediapipe
-from formcheck.templates import load_template
-from formcheck.video import probe, read_frames
+from formcheck.core.templates import load_template
+from formcheck.pose.landmarker import PoseEstimator, import_mediapipe
+from formcheck.pose.pipeline import LivePipeline, run_engine, trace_features
+from formcheck.pose.video import probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
@@ -145,8 +145,11 @@ def bench_pose(path: Path, n_frames: int) -> None:
                     est.detect(rgbs[k], int(k * 1000 / 30))
                     times.append(time.perf_counter() - t0)
             name = f"pose {model}" + (" + mask" if with_mask else "")
-            row(name, 1000 * float(np.median(times)),
-                f"median of {len(times)}, mean {1000 * float(np.mean(times)):.1f}; 2-person check 1/s incl.")
+            row(
+                name,
+                1000 * float(np.median(times)),
+                f"median of {len(times)}, mean {1000 * float(np.mean(times)):.1f}; 2-person check 1/s incl.",
+            )
 
 
 def cpu_seconds() -> float:
@@ -163,9 +166,9 @@ def stage_times(path: Path, with_mask: bool, n_frames: int) -> dict[str, float]:
     The 2-person check runs inside ``detect`` as often as in ``analyze``; its share is the extra time of
     the frames it ran on over the median of the others. OpenCV runs on one thread, as in ``analyze``.
     """
-    from formcheck.analyze import _one_opencv_thread, brightness_of
-    from formcheck.back import back_measures
-    from formcheck.landmarks import Side
+    from formcheck.analysis.analyze import _one_opencv_thread, brightness_of
+    from formcheck.core.back import back_measures
+    from formcheck.core.landmarks import Side
 
     info = probe(path)
     spent = dict.fromkeys(("decode", "convert", "pose", "people check", "mask + back", "brightness"), 0.0)
@@ -216,8 +219,10 @@ def bench_real(rel: str, exercise: str, n_stage_frames: int) -> None:
     template = load_template(exercise)
     info = probe(path)
     duration = info.frames / info.fps
-    print(f"{rel} ({exercise}, {info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
-          f"{duration:.1f} s, mask {'yes' if template.needs_mask else 'no'})")
+    print(
+        f"{rel} ({exercise}, {info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
+        f"{duration:.1f} s, mask {'yes' if template.needs_mask else 'no'})"
+    )
     stages = stage_times(path, template.needs_mask, n_stage_frames)
     total = sum(stages.values())
     for name, secs in stages.items():
@@ -231,9 +236,11 @@ def bench_real(rel: str, exercise: str, n_stage_frames: int) -> None:
     workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
     x = duration / wall
     ok = "OK" if x >= TARGET_REALTIME else "MISSED"
-    print(f"  analyze, workers={workers}: {wall:.1f} s wall = {x:.2f}x real time (target >= "
-          f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {cpu / wall:.2f} cores busy; "
-          f"{1000 * cpu / trace.frames:.1f} CPU ms/frame; reps {len(analysis.reps)}")
+    print(
+        f"  analyze, workers={workers}: {wall:.1f} s wall = {x:.2f}x real time (target >= "
+        f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {cpu / wall:.2f} cores busy; "
+        f"{1000 * cpu / trace.frames:.1f} CPU ms/frame; reps {len(analysis.reps)}"
+    )
 
 
 def load_now() -> str:
@@ -264,9 +271,9 @@ def bench_startup(runs: int) -> float:
     tell = "; print(time.perf_counter() - t)"
     steps = {
         "interpreter start (python -c pass)": None,
-        "import formcheck.cli + analyze": stamp + "import formcheck.cli, formcheck.analyze" + tell,
+        "import formcheck.cli + analyze": stamp + "import formcheck.cli, formcheck.analysis.analyze" + tell,
         "import mediapipe, matplotlib deferred (now)": (
-            "import formcheck.pose as p; " + stamp + "p.import_mediapipe()" + tell
+            "import formcheck.pose.landmarker as p; " + stamp + "p.import_mediapipe()" + tell
         ),
         "import mediapipe as it comes (was)": stamp + "import mediapipe" + tell,
     }
@@ -292,8 +299,10 @@ def bench_startup(runs: int) -> float:
             est = PoseEstimator("full", with_mask=mask, people_check_every_s=OFFLINE_PEOPLE_CHECK_EVERY_S)
             walls.append(time.perf_counter() - t0)
             est.close()
-        print(f"  {'landmarkers (video + 2-person check)' + (' + mask' if mask else ''):52s} "
-              f"{statistics.median(walls):6.2f} s  (in each pose process, in parallel)")
+        print(
+            f"  {'landmarkers (video + 2-person check)' + (' + mask' if mask else ''):52s} "
+            f"{statistics.median(walls):6.2f} s  (in each pose process, in parallel)"
+        )
     return serial
 
 
@@ -315,15 +324,21 @@ def bench_command(path: Path, exercise: str, runs: int, serial_s: float) -> None
         reps = json.loads(out.stdout)["reps"]
         walls.append(wall)
         cpus.append(cpu)
-        print(f"    run {r + 1}: {wall:6.2f} s wall = {duration / wall:4.2f}x real time; {cpu:5.1f} CPU s = "
-              f"{cpu / wall:4.2f} cores busy; load before {load}; reps {reps}")
+        print(
+            f"    run {r + 1}: {wall:6.2f} s wall = {duration / wall:4.2f}x real time; {cpu:5.1f} CPU s = "
+            f"{cpu / wall:4.2f} cores busy; load before {load}; reps {reps}"
+        )
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     ok = "OK" if duration / wall >= TARGET_REALTIME else "MISSED"
     idle = serial_s + (cpu - serial_s) / 2  # both cores ours: the rest splits over the two processes
-    print(f"  median of {runs}: {wall:.2f} s = {duration / wall:.2f}x real time (target >= "
-          f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {1000 * cpu / info.frames:.1f} CPU ms/frame")
-    print(f"  on two idle cores (start-up {serial_s:.2f} s + the rest of the CPU time over 2 cores): "
-          f"about {idle:.1f} s = {duration / idle:.2f}x real time")
+    print(
+        f"  median of {runs}: {wall:.2f} s = {duration / wall:.2f}x real time (target >= "
+        f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {1000 * cpu / info.frames:.1f} CPU ms/frame"
+    )
+    print(
+        f"  on two idle cores (start-up {serial_s:.2f} s + the rest of the CPU time over 2 cores): "
+        f"about {idle:.1f} s = {duration / idle:.2f}x real time"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,8 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the bench clips (default 20)")
     ap.add_argument("--runs", type=int, default=3, help="runs of the whole command (median; default 3)")
     ap.add_argument("--pose-frames", type=int, default=90, help="frames per pose-model measurement")
-    ap.add_argument("--real", nargs="*", metavar="CLIP:EXERCISE",
-                    help="real clips under ../shared/clips to measure (default: three; none: skip)")
+    ap.add_argument(
+        "--real",
+        nargs="*",
+        metavar="CLIP:EXERCISE",
+        help="real clips under ../shared/clips to measure (default: three; none: skip)",
+    )
     ap.add_argument("--only-command", action="store_true", help="only the whole command and start-up")
     ap.add_argument("--only-real", action="store_true", help="only the real clips")
     ap.add_argument("--stage-frames", type=int, default=240, help="frames for the per-step breakdown")
@@ -344,8 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     mediapipe = import_mediapipe()
-    print(f"formcheck benchmark  python {platform.python_version()}  mediapipe {mediapipe.__version__}  "
-          f"opencv {cv2.__version__}  cpus {os.cpu_count()}  load {load_now()}")
+    print(
+        f"formcheck benchmark  python {platform.python_version()}  mediapipe {mediapipe.__version__}  "
+        f"opencv {cv2.__version__}  cpus {os.cpu_count()}  load {load_now()}"
+    )
     clips = []
     for name, source, exercise in BENCH_SOURCES:
         if not source.is_file():
@@ -353,18 +374,21 @@ def main(argv: list[str] | None = None) -> int:
             continue
         clips.append((clip_path(args.seconds, name, source), exercise, source))
     if os.getloadavg()[0] > (os.cpu_count() or 1):
-        print(f"note: busy machine (load above {os.cpu_count()} cpus): wall times are pessimistic; the CPU "
-              "seconds and the idle-machine estimate are not")
+        print(
+            f"note: busy machine (load above {os.cpu_count()} cpus): wall times are pessimistic; the CPU "
+            "seconds and the idle-machine estimate are not"
+        )
     print()
     print(f"start-up (median of {args.runs} fresh interpreters)")
     serial = bench_startup(args.runs)
     for path, exercise, source in clips:
         info = probe(path)
         print()
-        print(f"formcheck analyze {path.name} --exercise {exercise} --json  (real person: {source.name}; "
-              f"{info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
-              f"{info.frames / info.fps:.1f} s; mask {'yes' if load_template(exercise).needs_mask else 'no'})"
-              )
+        print(
+            f"formcheck analyze {path.name} --exercise {exercise} --json  (real person: {source.name}; "
+            f"{info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
+            f"{info.frames / info.fps:.1f} s; mask {'yes' if load_template(exercise).needs_mask else 'no'})"
+        )
         bench_command(path, exercise, args.runs, serial)
         stages = stage_times(path, load_template(exercise).needs_mask, args.stage_frames)
         total = sum(stages.values())
@@ -393,18 +417,25 @@ def main(argv: list[str] | None = None) -> int:
     t_eng = min(timed(lambda: run_engine(template, trace.times, feats))[0] for _ in range(reps))
     ms_fe = 1000 * (t_feat + t_eng) / n
     ok = "OK" if ms_fe <= TARGET_FEATURES_MS else "MISSED"
-    row("features + engine (trace_features+run_engine)", ms_fe,
+    row(
+        "features + engine (trace_features+run_engine)",
+        ms_fe,
         f"target <= {TARGET_FEATURES_MS:g} ms: {ok}  (features {1000 * t_feat / n:.3f}, "
-        f"engine {1000 * t_eng / n:.3f})")
+        f"engine {1000 * t_eng / n:.3f})",
+    )
 
     live = LivePipeline(template, require_setup=False)
     size = trace.size
     t0 = time.perf_counter()
     for i in range(n):
         live.step(
-            float(trace.times[i]), trace.landmarks[i], trace.world[i], size,
+            float(trace.times[i]),
+            trace.landmarks[i],
+            trace.world[i],
+            size,
             back=(float(trace.back[i, 0]), float(trace.back[i, 1])),
-            n_people=int(trace.n_people[i]), brightness=float(trace.brightness[i]),
+            n_people=int(trace.n_people[i]),
+            brightness=float(trace.brightness[i]),
         )
     ms_live = 1000 * (time.perf_counter() - t0) / n
     ok = "OK" if ms_live <= TARGET_FEATURES_MS else "MISSED"
@@ -428,14 +459,20 @@ def main(argv: list[str] | None = None) -> int:
     row("write annotated video (decode+render+encode)", 1000 * t_write / max(1, written))
 
     print()
-    print(f"analyze_video in this process (mediapipe already imported), full model, workers=auto ({auto}), "
-          f"{n} frames, {duration:.1f} s of video")
-    for name, secs in (("analyze (no video written)", t_analyze),
-                       ("analyze + annotated video", t_analyze + t_write)):
+    print(
+        f"analyze_video in this process (mediapipe already imported), full model, workers=auto ({auto}), "
+        f"{n} frames, {duration:.1f} s of video"
+    )
+    for name, secs in (
+        ("analyze (no video written)", t_analyze),
+        ("analyze + annotated video", t_analyze + t_write),
+    ):
         x = duration / secs
         ok = "OK" if x >= TARGET_REALTIME else "MISSED"
-        print(f"  {name:44s} {secs:8.2f} s = {x:5.2f}x real time  target >= {TARGET_REALTIME:g}x: {ok}  "
-              f"({1000 * secs / n:.1f} ms/frame)")
+        print(
+            f"  {name:44s} {secs:8.2f} s = {x:5.2f}x real time  target >= {TARGET_REALTIME:g}x: {ok}  "
+            f"({1000 * secs / n:.1f} ms/frame)"
+        )
     print(f"  reps found: {len(analysis.reps)}")
     import resource
 
@@ -444,8 +481,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  peak memory: {own:.0f} MB this process, {kids:.0f} MB largest worker")
     if real:
         print()
-        print(f"real recordings ({SHARED_CLIPS}), full model; per frame, one process, first "
-              f"{args.stage_frames} frames")
+        print(
+            f"real recordings ({SHARED_CLIPS}), full model; per frame, one process, first "
+            f"{args.stage_frames} frames"
+        )
         for rel, exercise in real:
             bench_real(rel, exercise, args.stage_frames)
     return 0

@@ -18,9 +18,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.netguard import ENV_SWITCH, NetlessThread
-from formcheck.pose import PoseEstimator
-from formcheck.video import probe, read_frames
+from formcheck.pose.landmarker import PoseEstimator
+from formcheck.pose.netguard import ENV_SWITCH, NetlessThread
+from formcheck.pose.video import probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLIP = REPO_ROOT.parent / "shared" / "clips" / "lifting" / "tby66_0016c_1.mp4"
@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     info = probe(args.clip)
     rgbs = [cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) for _i, _t, bgr in read_frames(info, 0, args.frames)]
-    print(f"clip {args.clip.name} ({info.width}x{info.height}, {len(rgbs)} frames), "
-          f"model {args.model} + mask, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"clip {args.clip.name} ({info.width}x{info.height}, {len(rgbs)} frames), "
+        f"model {args.model} + mask, load {os.getloadavg()[0]:.1f}"
+    )
     ms: dict[bool, list[float]] = {True: [], False: []}
     first: dict[bool, np.ndarray] = {}
     for _ in range(args.rounds):

@@ -3,9 +3,10 @@
 The frames of a real clip are looped (frame times keep increasing across loops, as from a camera) through
 the same per-frame work the app's server does for each processed frame (:class:`formcheck.webapp.live.
 LiveProcessor` without the transport): resize to the pose width, BGR -> RGB,
-:class:`~formcheck.pose.PoseEstimator.detect` (with the segmentation mask and back curvature when the
-exercise needs them) and :meth:`~formcheck.pipeline.LivePipeline.step`, on a fresh copy of the frame. Frames
-are fed as fast as they go, not in real time. With ``--session`` each frame's state is also folded into a
+:class:`~formcheck.pose.landmarker.PoseEstimator.detect` (with the segmentation mask and back curvature
+when the exercise needs them) and :meth:`~formcheck.pose.pipeline.LivePipeline.step`, on a fresh copy of the
+frame. Frames are fed as fast as they go, not in real time. With ``--session`` each frame's state is also
+folded into a
 :class:`formcheck.webapp.live.CoachSession` record (reps, cues, the chart series) as the app does, without
 saving it; with ``--overlay`` the overlay is drawn into the frame as well (the annotated video and the old
 WebRTC path did that on the server; the websocket page draws its own).
@@ -38,12 +39,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck.analyze import brightness_of
-from formcheck.landmarks import Side
-from formcheck.pipeline import LivePipeline, PoseTrace
-from formcheck.pose import ModelNotFoundError, PoseEstimator
-from formcheck.templates import TemplateError, load_template
-from formcheck.video import probe, read_frames
+from formcheck.analysis.analyze import brightness_of
+from formcheck.core.landmarks import Side
+from formcheck.core.templates import TemplateError, load_template
+from formcheck.pose.landmarker import ModelNotFoundError, PoseEstimator
+from formcheck.pose.pipeline import LivePipeline, PoseTrace
+from formcheck.pose.video import probe, read_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = ROOT.parent / "shared" / "clips" / "bridge" / "istock_hanshitha_glute_bridges.mp4"
@@ -89,9 +90,9 @@ def load_frames(path: Path) -> tuple[list[np.ndarray], float]:
 
 def text_cache() -> int:
     """How many rendered labels the overlay's text cache holds now (-1 when it has none)."""
-    from formcheck import render
+    from formcheck.draw import text as dtext
 
-    info = getattr(getattr(render, "text_mask", None), "cache_info", None)
+    info = getattr(getattr(dtext, "text_mask", None), "cache_info", None)
     return int(info().currsize) if info is not None else -1
 
 
@@ -99,7 +100,7 @@ class VideoSource:
     """Pose from the real model, per frame, as the app's :meth:`LiveProcessor._analyse` does it."""
 
     def __init__(self, model: str, with_mask: bool) -> None:
-        from formcheck.back import back_curvature
+        from formcheck.core.back import back_curvature
 
         self.estimator = PoseEstimator(model, with_mask=with_mask)
         self._back = back_curvature
@@ -141,7 +142,7 @@ class TraceSource:
 
 def soak(args: argparse.Namespace) -> dict[str, object]:
     """Run the soak and return the figures (printing each sample as it is taken)."""
-    from formcheck.render import draw_overlay
+    from formcheck.draw.overlay import draw_overlay
 
     clip = Path(args.clip)
     frames, clip_fps = load_frames(clip)

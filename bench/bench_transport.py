@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from formcheck.video import probe, read_frames
+from formcheck.pose.video import probe, read_frames
 from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings, reset_auto_decision
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Extract pose traces from the shared clips once, for fast engine tests without the model.
 
 Runs the real pose model (with the segmentation mask, for the back-curvature index) over every clip in a
-labels file and writes ``tests/data/traces/<clip stem>.npz`` (:class:`formcheck.pipeline.PoseTrace`).
+labels file and writes ``tests/data/traces/<clip stem>.npz`` (:class:`formcheck.pose.pipeline.PoseTrace`).
 Only numbers derived from the clips are written, never frames.
 
     python scripts/make_fixtures.py [--labels ../shared/clips/labels.json] [--model full] [--out DIR]
@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from formcheck.analyze import extract_trace
-from formcheck.video import probe
+from formcheck.analysis.analyze import extract_trace
+from formcheck.pose.video import probe
 
 ROOT = Path(__file__).resolve().parent.parent
 

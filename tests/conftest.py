@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.pipeline import PoseTrace
-from formcheck.templates import available
+from formcheck.core.templates import available
+from formcheck.pose.pipeline import PoseTrace
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

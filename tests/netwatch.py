@@ -271,7 +271,12 @@ def run_watched(
     if log is None:
         log = Path(tempfile.mkdtemp(prefix="netwatch-")) / "strace.log"
     proc = subprocess.run(
-        [*strace_prefix(log), *cmd], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+        [*strace_prefix(log), *cmd],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
         check=False,
     )
     text = log.read_text(errors="replace") if log.exists() else ""

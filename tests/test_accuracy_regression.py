@@ -17,8 +17,8 @@ import json
 import pytest
 from conftest import DATA
 
-from formcheck.evaluate import PARTS, evaluate_labels
-from formcheck.templates import available
+from formcheck.analysis.evaluate import PARTS, evaluate_labels
+from formcheck.core.templates import available
 
 LABELS = DATA / "labels.json"
 TRACES = DATA / "traces"
@@ -107,9 +107,9 @@ def test_posture_clip_is_skipped_with_a_reason(report: dict) -> None:
 
 def _fault_share(code: str, stems: tuple[str, ...]) -> dict[str, float]:
     """Share of each lifting clip's reps that carry fault ``code``."""
-    from formcheck.analyze import analyze_trace
-    from formcheck.pipeline import PoseTrace
-    from formcheck.templates import load_template
+    from formcheck.analysis.analyze import analyze_trace
+    from formcheck.core.templates import load_template
+    from formcheck.pose.pipeline import PoseTrace
 
     lifting = load_template("lifting")
     out = {}
@@ -135,9 +135,9 @@ def test_hips_first_flagged_on_the_hips_first_clip_only() -> None:
 def test_rounded_back_is_marked_over_every_rounded_rep_in_the_video() -> None:
     """The annotated video (offline) marks the rounded rep's shoulder and hip over the whole rep; the live
     cue itself is tested on the live path in test_live_offline.py."""
-    from formcheck.analyze import analyze_trace, fault_joints_by_frame
-    from formcheck.pipeline import PoseTrace
-    from formcheck.templates import load_template
+    from formcheck.analysis.analyze import analyze_trace, fault_joints_by_frame
+    from formcheck.core.templates import load_template
+    from formcheck.pose.pipeline import PoseTrace
 
     a = analyze_trace(PoseTrace.load(str(TRACES / "tby66_0016r_1.npz")), load_template("lifting"))
     marks = fault_joints_by_frame(a)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from conftest import need_shared
 
-from formcheck.analyze import analyze_video
-from formcheck.templates import load_template
+from formcheck.analysis.analyze import analyze_video
+from formcheck.core.templates import load_template
 
 pytestmark = pytest.mark.model
 
@@ -32,7 +32,11 @@ def run(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "FORMCHECK_DEBUG"}
     return subprocess.run(
         [sys.executable, "-m", "formcheck.cli", *map(str, args)],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -200,8 +204,8 @@ def test_two_workers_match_one() -> None:
 
 def test_dark_video_and_second_person_are_noted() -> None:
     """A result from a dark clip or with two people says so in plain words (no model needed)."""
-    from formcheck.analyze import analyze_trace
-    from formcheck.pipeline import PoseTrace
+    from formcheck.analysis.analyze import analyze_trace
+    from formcheck.pose.pipeline import PoseTrace
 
     trace = PoseTrace.load(str(Path(__file__).parent / "data" / "traces" / "physioplus_bridging.npz"))
     bridge = load_template("bridge")
@@ -221,9 +225,13 @@ def _fake_part_that_breaks_in_the_worker(how: str) -> Callable[..., dict[str, np
     import time
 
     empty = {
-        "landmarks": np.zeros((0, 33, 4), np.float32), "world": np.zeros((0, 33, 4), np.float32),
-        "back": np.zeros((0, 2), np.float32), "profile": np.zeros((0, 2, 1), np.float32),
-        "n_people": np.zeros(0, np.int32), "brightness": np.zeros(0, np.float32), "t": np.zeros(0),
+        "landmarks": np.zeros((0, 33, 4), np.float32),
+        "world": np.zeros((0, 33, 4), np.float32),
+        "back": np.zeros((0, 2), np.float32),
+        "profile": np.zeros((0, 2, 1), np.float32),
+        "n_people": np.zeros(0, np.int32),
+        "brightness": np.zeros(0, np.float32),
+        "t": np.zeros(0),
     }
 
     def part(
@@ -258,8 +266,8 @@ def test_a_broken_worker_raises_pose_worker_error(
     """No model: the worker's part is a stand-in that exits or raises; the parent notices within its work."""
     import multiprocessing
 
-    from formcheck import analyze as an
-    from formcheck.video import probe
+    from formcheck.analysis import analyze as an
+    from formcheck.pose.video import probe
 
     monkeypatch.setattr(an, "_pose_part", _fake_part_that_breaks_in_the_worker(how))
     monkeypatch.setattr(an, "_context", lambda: multiprocessing.get_context("fork"))  # the fake is inherited
@@ -293,7 +301,10 @@ def test_killed_worker_stops_analyze_with_one_clear_line() -> None:
     env = {k: v for k, v in os.environ.items() if k != "FORMCHECK_DEBUG"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "formcheck.cli", "analyze", str(clip), "--exercise", "lifting", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         worker = None
@@ -329,7 +340,7 @@ def test_killed_worker_stops_analyze_with_one_clear_line() -> None:
 @pytest.mark.parametrize(("frames", "parts"), [(600, 2), (1262, 2), (1262, 3), (91, 2), (7, 3)])
 def test_split_bounds_balances_posing_against_skipping(frames: int, parts: int) -> None:
     """Later parts first decode the frames before them, so they are shorter; every part costs the same."""
-    from formcheck.analyze import split_bounds
+    from formcheck.analysis.analyze import split_bounds
 
     skip = 0.05
     b = split_bounds(frames, parts, skip)
@@ -349,17 +360,27 @@ def test_file_analysis_checks_for_people_at_its_own_interval(
     """No model: every part (this process and the worker) gets the offline two-person check interval."""
     import multiprocessing
 
-    from formcheck import analyze as an
-    from formcheck.video import probe
+    from formcheck.analysis import analyze as an
+    from formcheck.pose.video import probe
 
-    def part(path: str, start: int, stop: int | None, model: str, with_mask: bool, people_every_s: float,
-             progress: Any = None) -> dict[str, np.ndarray]:
+    def part(
+        path: str,
+        start: int,
+        stop: int | None,
+        model: str,
+        with_mask: bool,
+        people_every_s: float,
+        progress: Any = None,
+    ) -> dict[str, np.ndarray]:
         n = (stop if stop is not None else CLIP_FRAMES) - start
         return {
-            "landmarks": np.zeros((n, 33, 4), np.float32), "world": np.zeros((n, 33, 4), np.float32),
-            "back": np.zeros((n, 2), np.float32), "profile": np.zeros((n, 2, 1), np.float32),
+            "landmarks": np.zeros((n, 33, 4), np.float32),
+            "world": np.zeros((n, 33, 4), np.float32),
+            "back": np.zeros((n, 2), np.float32),
+            "profile": np.zeros((n, 2, 1), np.float32),
             "n_people": np.full(n, round(10 * people_every_s), np.int32),
-            "brightness": np.zeros(n, np.float32), "t": np.arange(start, start + n) / 30.0,
+            "brightness": np.zeros(n, np.float32),
+            "t": np.arange(start, start + n) / 30.0,
         }
 
     monkeypatch.setattr(an, "_pose_part", part)
@@ -374,7 +395,7 @@ def test_file_analysis_checks_for_people_at_its_own_interval(
 def test_pose_pass_runs_opencv_on_one_thread_and_restores_it() -> None:
     import cv2
 
-    from formcheck.analyze import _one_opencv_thread
+    from formcheck.analysis.analyze import _one_opencv_thread
 
     before = cv2.getNumThreads()
     with pytest.raises(RuntimeError), _one_opencv_thread():

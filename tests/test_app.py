@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from formcheck.engine import RepRecord
-from formcheck.messages import MESSAGES, message
-from formcheck.store import SessionRecord, SessionStore, rep_to_dict
-from formcheck.templates import load_template
+from formcheck.core.engine import RepRecord
+from formcheck.core.messages import MESSAGES, message
+from formcheck.core.templates import load_template
+from formcheck.store.history import SessionRecord, SessionStore, rep_to_dict
 from formcheck.webapp import ui
 from formcheck.webapp.live import (
     CoachSession,
@@ -319,7 +319,7 @@ def test_gauge_and_speech_html() -> None:
 def test_summary_rows_and_chart_data_use_the_catalogue() -> None:
     tpl = load_template("lifting")
     rep = rep_to_dict(_rep(1, ("knees_straight",), technique="stoop"))
-    from formcheck.store import SessionRecord
+    from formcheck.store.history import SessionRecord
 
     rec = SessionRecord(
         id="x", started_at="2025-01-01T00:00:00+00:00", exercise="lifting", reps=[rep],
@@ -555,7 +555,7 @@ class _FakeEstimator:
     def detect(self, rgb: np.ndarray, t_ms: int) -> object:
         assert not self.closed, "detect on a closed landmarker"
         self.detects += 1
-        from formcheck.pose import PoseFrame
+        from formcheck.pose.landmarker import PoseFrame
 
         lm = np.full((33, 4), 0.5, np.float32)
         return PoseFrame(landmarks=lm, world=lm.copy(), mask=np.ones((48, 64), np.float32), n_people=1)
@@ -636,7 +636,7 @@ def test_the_page_draws_the_overlay_but_the_demo_replay_keeps_it_drawn(
 def test_back_curvature_is_measured_only_for_the_side_facing_the_camera(
     fake_pose: type[_FakeEstimator],
 ) -> None:
-    from formcheck.landmarks import Side
+    from formcheck.core.landmarks import Side
 
     coach = CoachSession(LiveSettings(exercise="cat_cow", model="lite"))
     proc = LiveProcessor(coach)
@@ -763,7 +763,7 @@ def test_json_in_a_script_cannot_close_the_script_tag() -> None:
 
 
 def test_count_and_cue_of_one_poll_are_spoken_as_one_utterance() -> None:
-    from formcheck.templates import Text
+    from formcheck.core.templates import Text
     from formcheck.webapp.page import speech_items
 
     nice = ("good_bridge", Text(nl="Mooi bruggetje!", en="Nice bridge!"))
@@ -798,8 +798,8 @@ def test_speech_script_cancels_only_stale_utterances() -> None:
 _KILL_CHILD = """
 import sys, time
 import cv2
-from formcheck.store import SessionStore
-from formcheck.video import probe, read_frames
+from formcheck.store.history import SessionStore
+from formcheck.pose.video import probe, read_frames
 from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings
 
 class SlowSaves(SessionStore):

@@ -1,4 +1,4 @@
-"""Tests for formcheck.back on synthetic silhouettes drawn with cv2."""
+"""Tests for formcheck.core.back on synthetic silhouettes drawn with cv2."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.back import back_curvature, back_curvature_series, dorsal_profile
-from formcheck.geometry import anterior, chirality_of
-from formcheck.landmarks import Side, sided
+from formcheck.core.back import back_curvature, back_curvature_series, dorsal_profile
+from formcheck.core.geometry import anterior, chirality_of
+from formcheck.core.landmarks import Side, sided
 
 W, H = 640, 480
 

@@ -110,7 +110,7 @@ def write_y4m(clip: Path, out: Path, pad_frames: int = PAD_FRAMES, size: tuple[i
     """Write ``clip`` + ``pad_frames`` copies of its last frame as 4:2:0 YUV4MPEG2; returns the frames."""
     import cv2
 
-    from formcheck.video import probe, read_frames
+    from formcheck.pose.video import probe, read_frames
 
     frames = [
         cv2.resize(f, size) if (f.shape[1], f.shape[0]) != size else f
@@ -269,7 +269,7 @@ def test_second_tab_works_beside_the_first_and_closing_it_keeps_its_results(live
 
 @pytest.mark.browser
 def test_camera_gone_mid_session_is_said_in_plain_words_and_reps_are_kept(live_run: dict[str, Any]) -> None:
-    from formcheck.messages import message
+    from formcheck.core.messages import message
     from formcheck.webapp.page import STALE_S
 
     res = live_run
@@ -356,7 +356,7 @@ def _poll(fn: Callable[[], Any], timeout: float, step: float = 0.2) -> Any:
 
 
 def _text(code: str) -> str:
-    from formcheck.messages import message
+    from formcheck.core.messages import message
 
     return message(code, "nl")
 
@@ -428,7 +428,7 @@ def _session_ids(page: Any) -> list[str]:
 
 def _read_store(work: Path) -> list[dict[str, Any]]:
     """The stored sessions, newest first."""
-    from formcheck.store import SessionStore
+    from formcheck.store.history import SessionStore
 
     return [
         {"id": r.id, "exercise": r.exercise, "model": r.model, "ended": r.ended_at is not None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from formcheck.messages import message
+from formcheck.core.messages import message
 from formcheck.webapp.camera import CATALOGUE_TEXTS, asset_dir, camera_texts
 from formcheck.webapp.wire import MAGIC
 

@@ -28,7 +28,11 @@ def run(
     full_env.pop("FORMCHECK_DEBUG", None)  # debug mode re-raises internal errors on purpose
     return subprocess.run(
         [sys.executable, "-m", "formcheck.cli", *map(str, args)],
-        capture_output=True, text=True, env=full_env, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -165,7 +169,14 @@ def test_missing_model_in_worker_processes(tmp_path: Path) -> None:
     empty = tmp_path / "models"
     empty.mkdir()
     res = run(
-        "analyze", CLIP, "--exercise", "bridge", "--model", "heavy", "--workers", "2",
+        "analyze",
+        CLIP,
+        "--exercise",
+        "bridge",
+        "--model",
+        "heavy",
+        "--workers",
+        "2",
         env={"FORMCHECK_MODEL_DIR": str(empty)},
     )
     assert_one_line_error(res, "heavy", "make models")

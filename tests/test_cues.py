@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from formcheck.cues import CueSelector, Priority
-from formcheck.templates import Text
+from formcheck.core.cues import CueSelector, Priority
+from formcheck.core.templates import Text
 
 T = Text(nl="x", en="x")
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.engine import Engine, reba_scores, setup_issues
-from formcheck.templates import load_template
+from formcheck.core.engine import Engine, reba_scores, setup_issues
+from formcheck.core.templates import load_template
 
 FPS = 30.0
 GOOD_VIEW = {

@@ -1,6 +1,6 @@
-"""Scoring against hand labels (formcheck.evaluate): counts, technique strict and tolerant, margins, holds,
-and the dev/check split. Pure scoring is tested on made-up reps; the runner on a small labels file over the
-committed traces."""
+"""Scoring against hand labels (formcheck.analysis.evaluate): counts, technique strict and tolerant, margins,
+holds, and the dev/check split. Pure scoring is tested on made-up reps; the runner on a small labels file
+over the committed traces."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import DATA
 
-from formcheck.evaluate import (
+from formcheck.analysis.evaluate import (
     MATCH_S,
     EvaluationError,
     accepted_techniques,
@@ -25,7 +25,7 @@ from formcheck.evaluate import (
     score_clip,
     summarize,
 )
-from formcheck.templates import Band, Technique, TechniqueClass
+from formcheck.core.templates import Band, Technique, TechniqueClass
 
 TECHNIQUE = Technique(
     classes=(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.filters import OneEuro, nan_runs, zero_phase
+from formcheck.core.filters import OneEuro, nan_runs, zero_phase
 
 
 def test_nan_runs():

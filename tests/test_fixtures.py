@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import DATA
 
-from formcheck.pipeline import PoseTrace
+from formcheck.pose.pipeline import PoseTrace
 
 LABELS = DATA / "labels.json"
 TRACES = DATA / "traces"
@@ -46,8 +46,8 @@ def test_every_trace_belongs_to_a_labelled_clip() -> None:
 
 @pytest.mark.model
 def test_committed_clip_re_extracts_to_its_committed_trace() -> None:
-    from formcheck.analyze import extract_trace
-    from formcheck.video import probe
+    from formcheck.analysis.analyze import extract_trace
+    from formcheck.pose.video import probe
 
     stored = PoseTrace.load(str(TRACES / f"{CLIP.stem}.npz"))
     fresh = extract_trace(probe(CLIP), "full", with_mask=True)  # as scripts/make_fixtures.py does

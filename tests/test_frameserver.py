@@ -16,9 +16,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from formcheck.engine import EngineState
-from formcheck.landmarks import Side
-from formcheck.templates import load_template
+from formcheck.core.engine import EngineState
+from formcheck.core.landmarks import Side
+from formcheck.core.templates import load_template
 from formcheck.webapp.frameserver import HOST, FrameServer, configured_port
 from formcheck.webapp.live import CoachSession, FrameResult, LiveSettings, LiveUpdate
 from formcheck.webapp.wire import encode_frame

@@ -7,8 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.geometry import FEATURES, angle_at, compute_features, incline_from_vertical, signed_angle_at
-from formcheck.landmarks import Lm, Side, camera_side, sided
+from formcheck.core.geometry import (
+    FEATURES,
+    angle_at,
+    compute_features,
+    incline_from_vertical,
+    signed_angle_at,
+)
+from formcheck.core.landmarks import Lm, Side, camera_side, sided
 
 
 @pytest.mark.parametrize(
@@ -142,7 +148,7 @@ def test_twist_from_world_landmarks():
 
 
 def test_low_visibility_landmarks_become_gaps():
-    from formcheck.landmarks import drop_unseen
+    from formcheck.core.landmarks import drop_unseen
 
     lm = _pose(STANDING_RIGHT, Side.RIGHT)
     lm[sided("knee", Side.RIGHT), 3] = 0.1  # the near knee barely seen
@@ -156,7 +162,7 @@ def test_low_visibility_landmarks_become_gaps():
 
 
 def test_facing_and_head_direction():
-    from formcheck.landmarks import facing, head_towards
+    from formcheck.core.landmarks import facing, head_towards
 
     standing_right = _pose(STANDING_RIGHT, Side.RIGHT)
     assert facing(camera_side(standing_right[None])) == "right"
@@ -168,7 +174,7 @@ def test_facing_and_head_direction():
 
 
 def test_has_pose_per_frame():
-    from formcheck.landmarks import has_pose
+    from formcheck.core.landmarks import has_pose
 
     lm = np.full((3, 33, 4), np.nan)
     lm[1] = _pose(STANDING_RIGHT, Side.RIGHT)

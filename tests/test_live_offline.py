@@ -1,9 +1,10 @@
 """Live = offline: every committed real trace replayed frame by frame through the live path gives the same
 rep count as the offline analysis (issue 6, part 7).
 
-The live path is :class:`formcheck.pipeline.LivePipeline` as the webcam page runs it: causal (one-euro)
+The live path is :class:`formcheck.pose.pipeline.LivePipeline` as the webcam page runs it: causal (one-euro)
 smoothing, a running camera-side vote, and the set-up checks on (``require_setup=True``). Offline is
-:func:`formcheck.analyze.analyze_trace` (zero-phase smoothing, whole-clip side vote, no set-up checks).
+:func:`formcheck.analysis.analyze.analyze_trace`
+(zero-phase smoothing, whole-clip side vote, no set-up checks).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import functools
 import pytest
 from conftest import clips_with_template, load_trace
 
-from formcheck.analyze import analyze_trace
-from formcheck.engine import EngineState
-from formcheck.pipeline import LivePipeline, PoseTrace
-from formcheck.templates import load_template
+from formcheck.analysis.analyze import analyze_trace
+from formcheck.core.engine import EngineState
+from formcheck.core.templates import load_template
+from formcheck.pose.pipeline import LivePipeline, PoseTrace
 
 load = load_trace
 

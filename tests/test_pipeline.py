@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from conftest import DATA
 
-from formcheck.pipeline import LivePipeline, PoseTrace
-from formcheck.templates import load_template
+from formcheck.core.templates import load_template
+from formcheck.pose.pipeline import LivePipeline, PoseTrace
 
 
 def _trace(t: np.ndarray | None) -> PoseTrace:

@@ -1,4 +1,4 @@
-"""``formcheck.pose`` with the real MediaPipe models (marked ``model``), model lookup and landmark names."""
+"""``formcheck.pose.landmarker`` with the real MediaPipe models (marked ``model``), lookup, landmarks."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.landmarks import N_LANDMARKS, Lm
-from formcheck.pose import MODELS, ModelNotFoundError, PoseEstimator, PoseFrame, model_path
-from formcheck.video import probe, read_frames
+from formcheck.core.landmarks import N_LANDMARKS, Lm
+from formcheck.pose.landmarker import MODELS, ModelNotFoundError, PoseEstimator, PoseFrame, model_path
+from formcheck.pose.video import probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLIP = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
@@ -185,7 +185,7 @@ def test_quiet_stderr_is_restored_when_threads_overlap() -> None:
     import os
     import threading
 
-    from formcheck.pose import quiet_native_stderr
+    from formcheck.pose.landmarker import quiet_native_stderr
 
     before = os.fstat(2)
     barrier = threading.Barrier(2)
@@ -211,7 +211,7 @@ def test_mediapipe_runs_with_its_network_refused(clip_rgb: list[tuple[int, np.nd
     """Every MediaPipe call runs on the estimator's guarded thread, whichever thread calls ``detect``."""
     import threading
 
-    from formcheck import netguard
+    from formcheck.pose import netguard
 
     if netguard.unsupported_reason() is not None:
         pytest.skip(netguard.unsupported_reason())
@@ -232,7 +232,8 @@ def test_without_the_guard_pose_still_works_and_says_so_once(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from formcheck import netguard, pose
+    from formcheck.pose import landmarker as pose
+    from formcheck.pose import netguard
 
     monkeypatch.setenv(netguard.ENV_SWITCH, "off")
     monkeypatch.setattr(pose, "_UNGUARDED_NOTED", False)
@@ -256,7 +257,7 @@ def test_mediapipe_is_imported_without_matplotlib() -> None:
     """import_mediapipe() leaves matplotlib unloaded; MediaPipe's pyplot reference loads it on first use."""
     code = (
         "import sys\n"
-        "from formcheck.pose import import_mediapipe\n"
+        "from formcheck.pose.landmarker import import_mediapipe\n"
         "mp = import_mediapipe()\n"
         "assert hasattr(mp.tasks.vision, 'PoseLandmarker')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))\n"
@@ -275,7 +276,7 @@ def test_mediapipe_is_imported_without_matplotlib() -> None:
 def test_matplotlib_imported_first_is_left_alone() -> None:
     code = (
         "import matplotlib.pyplot as plt\n"
-        "from formcheck.pose import import_mediapipe\n"
+        "from formcheck.pose.landmarker import import_mediapipe\n"
         "import_mediapipe()\n"
         "from mediapipe.tasks.python.vision import drawing_utils\n"
         "print(drawing_utils.plt is plt)\n"

@@ -1,9 +1,9 @@
 """No byte leaves the machine: the CLI's own DNS queries and connections, watched with strace.
 
 MediaPipe's built-in usage logger (Clearcut, in ``libmediapipe.so`` since 0.10.35) resolves and posts to
-``play.googleapis.com``. ``formcheck.netguard`` refuses sockets to the thread that runs MediaPipe. These
-tests run the real commands under ``strace -f`` (every thread and child process) and fail on any DNS query,
-any resolver daemon contacted, or any address outside 127.0.0.0/8 and ::1 (see ``tests/netwatch.py``).
+``play.googleapis.com``. ``formcheck.pose.netguard`` refuses sockets to the thread that runs MediaPipe.
+These tests run the real commands under ``strace -f`` (every thread and child process) and fail on any DNS
+query, any resolver daemon contacted, or any address outside 127.0.0.0/8 and ::1 (see ``tests/netwatch.py``).
 A control run with the guard switched off shows that the watch does see the logger.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from conftest import DATA, need_shared
 from netwatch import dns_question, is_loopback, parse_log, run_watched, strace_available
 
-from formcheck import netguard
+from formcheck.pose import netguard
 
 CLIP = DATA / "clips" / "physioplus_bridging.mp4"
 #: A shared clip long enough (>= 300 frames) for analyze to use its worker processes; lifting: with mask.

@@ -7,13 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from formcheck import render
-from formcheck.cues import CueEvent
-from formcheck.engine import EngineState
-from formcheck.geometry import compute_features
-from formcheck.landmarks import Lm, Side
-from formcheck.messages import MESSAGES
-from formcheck.templates import Template, Text, load_template
+from formcheck.core.cues import CueEvent, cue_is_good
+from formcheck.core.engine import EngineState
+from formcheck.core.geometry import compute_features
+from formcheck.core.landmarks import Lm, Side
+from formcheck.core.messages import MESSAGES
+from formcheck.core.templates import Template, Text, load_template
+from formcheck.draw import guide, overlay
+from formcheck.draw import text as dtext
 
 W, H = 640, 480
 GREY = 128
@@ -107,7 +108,9 @@ def cue(code: str, text: str = "Buig je knieën: til met je benen, niet met je r
 def test_returns_same_frame_shape_and_dtype(lifting: Template) -> None:
     img = frame()
     lm = squat_pose()
-    out = render.draw_overlay(img, lm, state(reps=2, phase="bottom"), lifting, "nl", feats_of(lm), Side.RIGHT)
+    out = overlay.draw_overlay(
+        img, lm, state(reps=2, phase="bottom"), lifting, "nl", feats_of(lm), Side.RIGHT
+    )
     assert out is img
     assert out.shape == (H, W, 3) and out.dtype == np.uint8
     assert (out != GREY).any()
@@ -115,12 +118,12 @@ def test_returns_same_frame_shape_and_dtype(lifting: Template) -> None:
 
 def test_rejects_non_bgr_frames(lifting: Template) -> None:
     with pytest.raises(ValueError):
-        render.draw_overlay(np.zeros((H, W), np.uint8), None, state(), lifting, "nl", {}, Side.RIGHT)
+        overlay.draw_overlay(np.zeros((H, W), np.uint8), None, state(), lifting, "nl", {}, Side.RIGHT)
 
 
 def test_bad_joint_red_good_joint_green(lifting: Template) -> None:
     lm = squat_pose()
-    img = render.draw_overlay(
+    img = overlay.draw_overlay(
         frame(), lm, state(bad_joints=frozenset({"hip"})), lifting, "nl", feats_of(lm), Side.RIGHT
     )
     hip, knee, wrist = px(lm, Lm.RIGHT_HIP), px(lm, Lm.RIGHT_KNEE), px(lm, Lm.RIGHT_WRIST)
@@ -133,19 +136,19 @@ def test_bad_joint_red_good_joint_green(lifting: Template) -> None:
 
 
 def test_joint_names_map_to_both_sides() -> None:
-    assert render.bad_landmarks(frozenset({"hip", "wrist"})) == {
+    assert overlay.bad_landmarks(frozenset({"hip", "wrist"})) == {
         Lm.LEFT_HIP,
         Lm.RIGHT_HIP,
         Lm.LEFT_WRIST,
         Lm.RIGHT_WRIST,
     }
-    assert render.bad_landmarks(frozenset({"not_a_joint"})) == frozenset()
+    assert overlay.bad_landmarks(frozenset({"not_a_joint"})) == frozenset()
 
 
 def test_camera_side_is_drawn_thicker(lifting: Template) -> None:
     lm = squat_pose()
     lm[[Lm.LEFT_KNEE, Lm.LEFT_ANKLE], 0] -= 0.25  # the far shin apart, so both can be measured
-    img = render.draw_overlay(frame(), lm, state(), lifting, "nl", {}, Side.RIGHT)
+    img = overlay.draw_overlay(frame(), lm, state(), lifting, "nl", {}, Side.RIGHT)
 
     def width_at_mid(a: int, b: int) -> int:
         (xa, ya), (xb, yb) = px(lm, a), px(lm, b)
@@ -158,14 +161,14 @@ def test_camera_side_is_drawn_thicker(lifting: Template) -> None:
 
 def test_low_visibility_is_dimmer(lifting: Template) -> None:
     lm = squat_pose()
-    a = render.draw_overlay(frame(), lm, state(), lifting, "nl", {}, Side.RIGHT)
+    a = overlay.draw_overlay(frame(), lm, state(), lifting, "nl", {}, Side.RIGHT)
     lm2 = lm.copy()
     lm2[Lm.RIGHT_WRIST, 3] = 0.3
-    b = render.draw_overlay(frame(), lm2, state(), lifting, "nl", {}, Side.RIGHT)
+    b = overlay.draw_overlay(frame(), lm2, state(), lifting, "nl", {}, Side.RIGHT)
     wrist = px(lm, Lm.RIGHT_WRIST)
     assert patch(b, wrist, 2)[:, 1].mean() < patch(a, wrist, 2)[:, 1].mean() - 40
     lm2[[Lm.RIGHT_WRIST, Lm.LEFT_WRIST], 3] = 0.05  # skipped entirely
-    c = render.draw_overlay(frame(), lm2, state(), lifting, "nl", {}, Side.RIGHT)
+    c = overlay.draw_overlay(frame(), lm2, state(), lifting, "nl", {}, Side.RIGHT)
     assert (patch(c, wrist, 1) == GREY).all()
 
 
@@ -173,14 +176,14 @@ def test_low_visibility_is_dimmer(lifting: Template) -> None:
 def test_no_pose(lifting: Template, landmarks: np.ndarray | None) -> None:
     img = frame()
     nan_feats = {k: float("nan") for k in lifting.display}
-    render.draw_overlay(img, landmarks, state(issues=("no_person",)), lifting, "en", nan_feats, Side.LEFT)
+    overlay.draw_overlay(img, landmarks, state(issues=("no_person",)), lifting, "en", nan_feats, Side.LEFT)
     assert (img[H // 3 : H // 2, W // 3 : 2 * W // 3] == GREY).all()  # no skeleton in the middle
     assert (img[-20, 30] != GREY).any()  # the set-up message banner
 
 
 def test_cue_banner_colour(lifting: Template) -> None:
     def draw(c: CueEvent | None) -> np.ndarray:
-        return render.draw_overlay(frame(), None, state(cue=c), lifting, "nl", {}, Side.RIGHT)
+        return overlay.draw_overlay(frame(), None, state(cue=c), lifting, "nl", {}, Side.RIGHT)
 
     blank, bad = draw(None), draw(cue("knees_straight"))
     good, done = draw(cue("good_rep", "Goed!")), draw(cue("hold_short_done", "Goed."))
@@ -195,30 +198,32 @@ def test_cue_banner_colour(lifting: Template) -> None:
 
 
 def test_issue_shown_when_no_cue(bridge: Template) -> None:
-    with_issue = render.draw_overlay(frame(), None, state(issues=("too_dark",)), bridge, "nl", {}, Side.RIGHT)
+    with_issue = overlay.draw_overlay(
+        frame(), None, state(issues=("too_dark",)), bridge, "nl", {}, Side.RIGHT
+    )
     _, g, r = (int(v) for v in with_issue[H - 20, 30])
     assert r > g + 60
     # the cue wins over the issue: the banner holds the cue text, not the issue text
     c = cue("good_rep", "Mooi!")
     st = state(issues=("too_dark",), cue=c)
-    both = render.draw_overlay(frame(), None, st, bridge, "nl", {}, Side.RIGHT)
+    both = overlay.draw_overlay(frame(), None, st, bridge, "nl", {}, Side.RIGHT)
     _, g, r = (int(v) for v in both[H - 20, 30])
     assert g > r
 
 
 def test_long_cue_wraps_onto_two_lines() -> None:
     text = MESSAGES["body_not_visible"].get("nl")
-    size, lines = render._fit_lines(text, 30, 580, 2)
+    size, lines = dtext._fit_lines(text, 30, 580, 2)
     assert 1 < len(lines) <= 2
-    assert all(render.text_size(line, size)[0] <= 580 for line in lines)
-    size, lines = render._fit_lines("woord " * 80, 30, 300, 2)
+    assert all(dtext.text_size(line, size)[0] <= 580 for line in lines)
+    size, lines = dtext._fit_lines("woord " * 80, 30, 300, 2)
     assert len(lines) == 2 and lines[-1].endswith("…")
 
 
 def test_hold_ring(bridge: Template) -> None:
     top = (slice(10, 110), slice(W // 2 - 40, W // 2 + 40))
-    idle = render.draw_overlay(frame(), None, state(hold_target_s=5.0), bridge, "nl", {}, Side.RIGHT)
-    holding = render.draw_overlay(
+    idle = overlay.draw_overlay(frame(), None, state(hold_target_s=5.0), bridge, "nl", {}, Side.RIGHT)
+    holding = overlay.draw_overlay(
         frame(), None, state(phase="top", hold_s=2.0, hold_target_s=5.0), bridge, "nl", {}, Side.RIGHT
     )
     assert (idle[top] == GREY).all()
@@ -226,39 +231,39 @@ def test_hold_ring(bridge: Template) -> None:
 
 
 def test_counter_phase_and_panel(bridge: Template) -> None:
-    a = render.draw_overlay(frame(), None, state(reps=3), bridge, "nl", {}, Side.RIGHT)
-    b = render.draw_overlay(frame(), None, state(reps=4), bridge, "nl", {}, Side.RIGHT)
+    a = overlay.draw_overlay(frame(), None, state(reps=3), bridge, "nl", {}, Side.RIGHT)
+    b = overlay.draw_overlay(frame(), None, state(reps=4), bridge, "nl", {}, Side.RIGHT)
     assert (a[:110, :240] != b[:110, :240]).any()  # the counter changed
-    c = render.draw_overlay(frame(), None, state(reps=3, phase="top"), bridge, "nl", {}, Side.RIGHT)
+    c = overlay.draw_overlay(frame(), None, state(reps=3, phase="top"), bridge, "nl", {}, Side.RIGHT)
     assert (c[110:150, :240] != a[110:150, :240]).any()  # the phase label
     feats = {"hip_angle": 171.0, "knee_angle": 95.0}
-    d = render.draw_overlay(frame(), None, state(reps=3), bridge, "nl", feats, Side.RIGHT)
+    d = overlay.draw_overlay(frame(), None, state(reps=3), bridge, "nl", feats, Side.RIGHT)
     assert (d[:90, W - 200 :] != a[:90, W - 200 :]).any()  # the angle values
 
 
 def test_dutch_text_renders() -> None:
-    m = render.text_mask("knieën 123°", 30)
+    m = dtext.text_mask("knieën 123°", 30)
     assert m.a.shape[0] > 20 and m.a.max() > 0.9
-    if render.HAVE_PIL:
-        umlaut = render.text_mask("ë", 40).a
-        plain = render.text_mask("e", 40).a
+    if dtext.HAVE_PIL:
+        umlaut = dtext.text_mask("ë", 40).a
+        plain = dtext.text_mask("e", 40).a
         assert umlaut.shape == plain.shape and umlaut.sum() > plain.sum()  # the dots are drawn
-        assert render.text_mask("°", 40).a.sum() > 0
-    assert render.ascii_text("knieën 90°") == "knieen 90 deg"
+        assert dtext.text_mask("°", 40).a.sum() > 0
+    assert dtext.ascii_text("knieën 90°") == "knieen 90 deg"
 
 
 def test_format_value() -> None:
-    assert render.format_value("knee_angle", 123.4, "nl") == "123°"
-    assert render.format_value("pelvis_height", 0.456, "nl") == "0,46"
-    assert render.format_value("pelvis_height", 0.456, "en") == "0.46"
-    assert render.format_value("hip_angle", float("nan"), "en") == "–"
-    assert render.format_value("hip_angle", None, "en") == "–"
-    assert render.format_metres(2.0, "nl") == "2" and render.format_metres(2.5, "nl") == "2,5"
+    assert dtext.format_value("knee_angle", 123.4, "nl") == "123°"
+    assert dtext.format_value("pelvis_height", 0.456, "nl") == "0,46"
+    assert dtext.format_value("pelvis_height", 0.456, "en") == "0.46"
+    assert dtext.format_value("hip_angle", float("nan"), "en") == "–"
+    assert dtext.format_value("hip_angle", None, "en") == "–"
+    assert dtext.format_metres(2.0, "nl") == "2" and dtext.format_metres(2.5, "nl") == "2,5"
 
 
 def test_cue_colours() -> None:
-    assert render.cue_is_good("good_rep") and render.cue_is_good("hold_short_done")
-    assert not render.cue_is_good("knees_straight") and not render.cue_is_good("too_dark")
+    assert cue_is_good("good_rep") and cue_is_good("hold_short_done")
+    assert not cue_is_good("knees_straight") and not cue_is_good("too_dark")
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (160, 120)])
@@ -267,7 +272,7 @@ def test_other_frame_sizes(bridge: Template, size: tuple[int, int]) -> None:
     lm = squat_pose()
     c = cue("overarching", "Niet te hoog: maak geen holle rug, span je buik aan.")
     st = state(reps=3, phase="top", hold_s=2.5, hold_target_s=5.0, cue=c, bad_joints=frozenset({"hip"}))
-    img = render.draw_overlay(frame(w, h), lm, st, bridge, "nl", feats_of(lm, w, h), Side.RIGHT)
+    img = overlay.draw_overlay(frame(w, h), lm, st, bridge, "nl", feats_of(lm, w, h), Side.RIGHT)
     assert img.shape == (h, w, 3)
 
 
@@ -275,7 +280,7 @@ def test_unknown_phase_and_edge_landmarks(bridge: Template) -> None:
     lm = squat_pose()
     lm[Lm.RIGHT_ANKLE, :2] = (1.3, -0.2)  # off the picture
     st = dataclasses.replace(state(), phase="no_such_phase")
-    render.draw_overlay(frame(), lm, st, bridge, "en", feats_of(lm), Side.LEFT, scale=0.8)
+    overlay.draw_overlay(frame(), lm, st, bridge, "en", feats_of(lm), Side.LEFT, scale=0.8)
 
 
 # ------------------------------------------------------------------------------------------ setup guide
@@ -285,7 +290,7 @@ def test_unknown_phase_and_edge_landmarks(bridge: Template) -> None:
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_setup_guide(name: str, lang: str) -> None:
     t = load_template(name)
-    img = render.draw_setup_guide(800, 600, t, lang)
+    img = guide.draw_setup_guide(800, 600, t, lang)
     assert img.shape == (600, 800, 3) and img.dtype == np.uint8
     assert img.std() > 10  # not blank
     dark = (img.astype(int).sum(axis=2) < 250).mean()
@@ -295,13 +300,13 @@ def test_setup_guide(name: str, lang: str) -> None:
 def test_setup_guide_sizes_and_unknown_posture(lifting: Template) -> None:
     t = dataclasses.replace(lifting, name="something_new")  # falls back to a standing figure
     for w, h in ((320, 240), (1024, 400), (400, 700)):
-        img = render.draw_setup_guide(w, h, t, "nl")
+        img = guide.draw_setup_guide(w, h, t, "nl")
         assert img.shape == (h, w, 3) and img.std() > 10
     with pytest.raises(ValueError):
-        render.draw_setup_guide(8, 8, t, "nl")
+        guide.draw_setup_guide(8, 8, t, "nl")
 
 
 def test_every_template_posture_can_be_drawn() -> None:
-    from formcheck import render, templates
+    from formcheck.core import templates
 
-    assert set(templates.POSTURES) <= set(render.POSTURES)
+    assert set(templates.POSTURES) <= set(guide.POSTURES)

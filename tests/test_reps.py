@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.reps import CountRule, RepDetector, RepSpan
+from formcheck.core.reps import CountRule, RepDetector, RepSpan
 
 FPS = 30.0
 

@@ -18,11 +18,11 @@ import pytest
 import trace_transforms as tt
 from conftest import clips_with_template, load_trace
 
-from formcheck.analyze import analyze_trace
-from formcheck.geometry import angle_at, to_pixels
-from formcheck.landmarks import Lm
-from formcheck.pipeline import PoseTrace
-from formcheck.templates import load_template
+from formcheck.analysis.analyze import analyze_trace
+from formcheck.core.geometry import angle_at, to_pixels
+from formcheck.core.landmarks import Lm
+from formcheck.core.templates import load_template
+from formcheck.pose.pipeline import PoseTrace
 
 CLIPS = clips_with_template()
 

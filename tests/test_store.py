@@ -17,9 +17,9 @@ from unittest import mock
 
 import pytest
 
-from formcheck import store as store_mod
-from formcheck.engine import RepRecord
-from formcheck.store import (
+from formcheck.core.engine import RepRecord
+from formcheck.store import history as store_mod
+from formcheck.store.history import (
     DB_NAME,
     SCHEMA_VERSION,
     SessionRecord,
@@ -124,7 +124,7 @@ def test_json_value_error_is_a_store_error_and_keeps_earlier_sessions(tmp_path: 
     store.save(_record("keep"))
     bad = _record("bad")
     with (
-        mock.patch("formcheck.store.json.dumps", side_effect=ValueError("Out of range float values")),
+        mock.patch("formcheck.store.history.json.dumps", side_effect=ValueError("Out of range float values")),
         pytest.raises(StoreError) as e,
     ):
         store.save(bad)
@@ -503,7 +503,7 @@ def test_reps_committed_by_add_rep_survive_a_killed_process(tmp_path: Path) -> N
     child = textwrap.dedent(
         f"""
         import os, signal
-        from formcheck.store import SessionRecord, SessionStore
+        from formcheck.store.history import SessionRecord, SessionStore
         store = SessionStore({str(tmp_path)!r})
         rec = SessionRecord(id="killed", started_at="2026-01-01T10:00:00+00:00", exercise="bridge")
         for i in range(3):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.templates import TemplateError, available, builtin_dir, load_template, load_template_file
+from formcheck.core.templates import TemplateError, available, builtin_dir, load_template, load_template_file
 
 
 def test_builtin_templates_load():

@@ -1,4 +1,4 @@
-"""Unit tests of ``formcheck.video``: probing and decoding a real clip, and one-line errors for bad files."""
+"""Unit tests of ``formcheck.pose.video``: probing and decoding a real clip, one-line errors for bad files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.video import VideoError, VideoInfo, probe, read_frames
+from formcheck.pose.video import VideoError, VideoInfo, probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLIP = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"

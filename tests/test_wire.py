@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.engine import EngineState
-from formcheck.landmarks import Lm, Side
-from formcheck.templates import load_template
+from formcheck.core.engine import EngineState
+from formcheck.core.landmarks import Lm, Side
+from formcheck.core.templates import load_template
 from formcheck.webapp.live import FrameResult, LiveUpdate
 from formcheck.webapp.wire import (
     BONES,
@@ -81,7 +81,7 @@ def _result(state: EngineState, cue: tuple[str, object] | None, issues: tuple[st
 
 
 def test_overlay_message_carries_the_state_in_words_and_is_strict_json() -> None:
-    from formcheck.templates import Text
+    from formcheck.core.templates import Text
 
     state = EngineState(
         t_s=1.0, phase="up", counting=True, reps=3, hold_s=2.0, hold_target_s=5.0, cue=None, new_cue=None,
@@ -98,7 +98,7 @@ def test_overlay_message_carries_the_state_in_words_and_is_strict_json() -> None
 
 
 def test_a_setup_problem_shows_as_the_banner_when_there_is_no_cue() -> None:
-    from formcheck.messages import message
+    from formcheck.core.messages import message
 
     state = EngineState(
         t_s=1.0, phase=None, counting=False, reps=0, hold_s=0.0, hold_target_s=5.0, cue=None, new_cue=None,

@@ -1,4 +1,4 @@
-"""Pure transforms of a :class:`formcheck.pipeline.PoseTrace` that a camera or a person could cause.
+"""Pure transforms of a :class:`formcheck.pose.pipeline.PoseTrace` that a camera or a person could cause.
 
 Each function takes a trace and returns a new one (the input is never changed): the same movement as the
 pose model would have seen it mirrored, through a rolled camera, from farther away, at another frame rate,
@@ -16,8 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from formcheck.landmarks import BODY, N_LANDMARKS, Lm
-from formcheck.pipeline import PoseTrace
+from formcheck.core.landmarks import BODY, N_LANDMARKS, Lm
+from formcheck.pose.pipeline import PoseTrace
 
 
 def _swap_index() -> np.ndarray:
@@ -163,8 +163,8 @@ def drop_frames(trace: PoseTrace, share: float, seed: int) -> PoseTrace:
 def body_height_px(trace: PoseTrace) -> float:
     """The person's length in pixels: the median over frames of the larger side of the body's bounding box.
 
-    Uses the main body landmarks (:data:`formcheck.landmarks.BODY`); lying or standing alike, this is about
-    the body's height. NaN without any pose.
+    Uses the main body landmarks (:data:`formcheck.core.landmarks.BODY`); lying or standing alike, this is
+    about the body's height. NaN without any pose.
     """
     w, h = trace.size
     pts = trace.landmarks[:, list(BODY), :2].astype(np.float64) * np.array([w, h])

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
-from formcheck.geometry import FEATURES
-from formcheck.templates import LANGS, TemplateError, available, load_template
+from formcheck.core.geometry import FEATURES
+from formcheck.core.templates import LANGS, TemplateError, available, load_template
 
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -113,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"formcheck: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as e:  # the last line of defence: one line, no traceback
-        from formcheck.pose import ModelNotFoundError
-        from formcheck.video import VideoError
+        from formcheck.pose.landmarker import ModelNotFoundError
+        from formcheck.pose.video import VideoError
 
         if isinstance(e, VideoError | ModelNotFoundError | OSError):  # incl. a full disk or no permission
             print(f"formcheck: error: {e}", file=sys.stderr)
@@ -137,8 +137,8 @@ def _exercises(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from formcheck.analyze import analyze_video, write_annotated
-    from formcheck.video import probe
+    from formcheck.analysis.analyze import analyze_video, write_annotated
+    from formcheck.pose.video import probe
 
     template = load_template(args.exercise)
     info = probe(args.video)
@@ -209,7 +209,7 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from formcheck.evaluate import EvaluationError, evaluate_labels, format_report
+    from formcheck.analysis.evaluate import EvaluationError, evaluate_labels, format_report
 
     if args.traces is not None and not args.traces.is_dir():
         raise UserError(f"--traces {args.traces} is not a folder")

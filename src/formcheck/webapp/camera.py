@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from formcheck.messages import message
-from formcheck.templates import Text
+from formcheck.core.messages import message
+from formcheck.core.templates import Text
 
 COMPONENT_NAME = "formcheck_camera"
 #: Texts of the camera component that are not in the message catalogue (nl/en).

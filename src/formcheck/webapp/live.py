@@ -8,7 +8,7 @@ transport, is gone: it needs a network interface other than loopback; ``bench/be
 measures it through a small adapter.) The processor publishes one :class:`LiveUpdate` per processed frame on
 :attr:`CoachSession.updates` (a bounded queue the page polls) and keeps the session's results in the
 :class:`CoachSession` (behind its lock).
-A finished rep is committed to the :class:`~formcheck.store.SessionStore` before it is published (so a
+A finished rep is committed to the :class:`~formcheck.store.history.SessionStore` before it is published (so a
 ``kill -9`` never loses a counted rep); the whole record is saved after every rep and when the stream ends,
 in a background thread so a slow disk never stalls the video.
 
@@ -43,13 +43,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.analyze import brightness_of
-from formcheck.engine import EngineState, RepRecord
-from formcheck.landmarks import Side
-from formcheck.pipeline import LivePipeline
-from formcheck.pose import PoseEstimator, model_path
-from formcheck.store import SessionRecord, SessionStore, StoreError, new_session_id, now_iso, rep_to_dict
-from formcheck.templates import Template, Text, load_template
+from formcheck.analysis.analyze import brightness_of
+from formcheck.core.engine import EngineState, RepRecord
+from formcheck.core.landmarks import Side
+from formcheck.core.templates import Template, Text, load_template
+from formcheck.pose.landmarker import PoseEstimator, model_path
+from formcheck.pose.pipeline import LivePipeline
+from formcheck.store.history import (
+    SessionRecord,
+    SessionStore,
+    StoreError,
+    new_session_id,
+    now_iso,
+    rep_to_dict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -541,18 +548,18 @@ Overlay = Callable[..., np.ndarray]
 
 def _default_overlay() -> Overlay | None:
     try:
-        from formcheck.render import draw_overlay
-    except ImportError:  # render.py not there (yet): the plain video goes back
-        log.warning("formcheck.render is not available; no overlay is drawn")
+        from formcheck.draw.overlay import draw_overlay
+    except ImportError:  # the drawing package not there: the plain video goes back
+        log.warning("formcheck.draw.overlay is not available; no overlay is drawn")
         return None
     return draw_overlay
 
 
 def _default_back() -> Callable[[np.ndarray, np.ndarray, Side], float] | None:
     try:
-        from formcheck.back import back_curvature
+        from formcheck.core.back import back_curvature
     except ImportError:
-        log.warning("formcheck.back is not available; back curvature is not measured")
+        log.warning("formcheck.core.back is not available; back curvature is not measured")
         return None
     return back_curvature
 

@@ -1,9 +1,9 @@
 """The Streamlit page: safety screen, live coaching (patient) or lifting demonstration (physio), summary.
 
 Wiring only: the camera is :mod:`formcheck.webapp.camera` (frames reach the server over a websocket on
-127.0.0.1, :mod:`formcheck.webapp.frameserver`); the analysis is :class:`formcheck.pipeline.LivePipeline`
+127.0.0.1, :mod:`formcheck.webapp.frameserver`); the analysis is :class:`formcheck.pose.pipeline.LivePipeline`
 inside :class:`formcheck.webapp.live.LiveProcessor`; the HTML comes from :mod:`formcheck.webapp.ui`; every
-text from :mod:`formcheck.messages` or the exercise template.
+text from :mod:`formcheck.core.messages` or the exercise template.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 
 import streamlit as st
 
-from formcheck.messages import MESSAGES, message
-from formcheck.store import SessionRecord, SessionStore, StoreError
-from formcheck.templates import Template, TemplateError, available, load_template
+from formcheck.core.messages import MESSAGES, message
+from formcheck.core.templates import Template, TemplateError, available, load_template
+from formcheck.store.history import SessionRecord, SessionStore, StoreError
 from formcheck.webapp import ui, wire
 from formcheck.webapp.camera import camera
 from formcheck.webapp.frameserver import frame_server
@@ -108,7 +108,7 @@ def _template(name: str) -> Template:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _setup_picture(name: str, lang: str) -> Any:
-    from formcheck.render import draw_setup_guide
+    from formcheck.draw.guide import draw_setup_guide
 
     return draw_setup_guide(960, 600, _template(name), lang)
 
@@ -529,7 +529,7 @@ def summary_rows(rec: SessionRecord, template: Template, lang: str) -> list[dict
 
 def chart_data(rec: SessionRecord, lang: str) -> dict[str, list[float | None]]:
     """``{column: values}`` for ``st.line_chart``: time plus each display feature (labelled)."""
-    from formcheck.render import feature_label
+    from formcheck.draw.text import feature_label
 
     time_col = t("col_time", lang)
     data: dict[str, list[float | None]] = {time_col: []}

@@ -27,9 +27,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.landmarks import SKELETON
-from formcheck.messages import MESSAGES
-from formcheck.render import bad_landmarks, cue_is_good
+from formcheck.core.cues import cue_is_good
+from formcheck.core.landmarks import SKELETON
+from formcheck.core.messages import MESSAGES
+from formcheck.draw.overlay import bad_landmarks
 
 MAGIC = b"FCF1"
 HEADER = struct.Struct("<4sId")
@@ -106,7 +107,7 @@ def landmark_list(landmarks: np.ndarray | None) -> list[list[float | None]] | No
 
 def cue_kind(code: str) -> str:
     """``good``, ``setup`` or ``fix``: the colour of a cue banner (as the board colours it)."""
-    from formcheck.engine import SETUP_ISSUES
+    from formcheck.core.engine import SETUP_ISSUES
 
     if code in SETUP_ISSUES or code == "position":
         return "setup"

@@ -6,7 +6,7 @@ by absolute bands: a short patient, a far camera, a tilted camera or a small bri
 differently in absolute terms but still show the same shape. The template gives the signal, the direction
 of a rep and the least range that can be a rep (``min_range``, in the feature's unit), so that fidgeting,
 getting into position and noise never count. Judging how good a rep was is done elsewhere, against the
-template's fixed criteria (:mod:`formcheck.engine`).
+template's fixed criteria (:mod:`formcheck.core.engine`).
 
 Two kinds of movement:
 
@@ -48,7 +48,7 @@ class CountRule:
     """How reps are found from one signal (the ``[count]`` table of a template).
 
     Attributes:
-        feature: the signal (a feature name; see :data:`formcheck.geometry.FEATURES` for its unit).
+        feature: the signal (a feature name; see :data:`formcheck.core.geometry.FEATURES` for its unit).
         kind: ``excursion`` (rest -> away -> rest) or ``cycle`` (high <-> low).
         direction: ``up`` or ``down``: which way a rep moves the signal away from rest (excursion); for a
             cycle, ``up`` means the high turning point is ``phases[0]``.

@@ -6,7 +6,7 @@ is here, keyed by a stable code.
 
 from __future__ import annotations
 
-from formcheck.templates import Text
+from formcheck.core.templates import Text
 
 MESSAGES: dict[str, Text] = {
     # set-up problems, checked live before counting starts

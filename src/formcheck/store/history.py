@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from formcheck.engine import RepRecord
+from formcheck.core.engine import RepRecord
 
 #: File name of the history database inside the data folder.
 DB_NAME = "formcheck.sqlite3"

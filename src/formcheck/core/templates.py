@@ -2,7 +2,8 @@
 
 A template is data a physiotherapist can read and edit: which camera view it needs, how a rep is found
 from the person's own movement (``[count]``: the signal, its direction and the least range that is a rep;
-see :mod:`formcheck.reps`), the names of the two phases, hold and tempo targets, the technique classes and
+see :mod:`formcheck.core.reps`), the names of the two
+phases, hold and tempo targets, the technique classes and
 faults with their fixed thresholds (each with its source in a comment), and cue texts in Dutch and English.
 Any unknown key, missing field or impossible range is a
 :class:`TemplateError` naming the file, the key and what was expected.
@@ -18,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from formcheck.geometry import FEATURES
-from formcheck.reps import CountRule
+from formcheck.core.geometry import FEATURES
+from formcheck.core.reps import CountRule
 
 _T = TypeVar("_T")
 
@@ -51,7 +52,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Band:
-    """``min <= feature <= max`` (units of the feature, see :data:`formcheck.geometry.FEATURES`)."""
+    """``min <= feature <= max`` (units of the feature, see :data:`formcheck.core.geometry.FEATURES`)."""
 
     feature: str
     min: float
@@ -66,8 +67,8 @@ class Band:
 class Phase:
     """A named phase of the movement (e.g. rest and top), with its on-screen label.
 
-    Phases are not bands: the rep detector (:mod:`formcheck.reps`) says which phase a frame is in from the
-    person's own movement. The first phase is the resting one (excursion) or the high turning point
+    Phases are not bands: the rep detector (:mod:`formcheck.core.reps`) says which phase a frame is in from
+    the person's own movement. The first phase is the resting one (excursion) or the high turning point
     (cycle), the second the one away from rest (or the low turning point).
     """
 

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from formcheck.landmarks import N_LANDMARKS, has_pose
-from formcheck.netguard import NetlessThread
+from formcheck.core.landmarks import N_LANDMARKS, has_pose
+from formcheck.pose.netguard import NetlessThread
 
 ModelName = Literal["lite", "full", "heavy"]
 MODELS: tuple[str, ...] = ("lite", "full", "heavy")
@@ -189,7 +189,7 @@ class PoseEstimator:
             frame = est.detect(rgb, t_ms)
 
     Every MediaPipe call runs on one thread of its own whose sockets the kernel refuses
-    (:class:`formcheck.netguard.NetlessThread`), so MediaPipe's built-in usage logger cannot reach the
+    (:class:`formcheck.pose.netguard.NetlessThread`), so MediaPipe's built-in usage logger cannot reach the
     network; the calling thread and the rest of the process keep theirs.
 
     Args:

@@ -1,7 +1,8 @@
 """From poses to engine states: the offline (batch) path and the live (per-frame) path.
 
-Both use the same features (:func:`formcheck.geometry.compute_features`) and the same
-:class:`formcheck.engine.Engine`; they differ only in smoothing (zero-phase offline, one-euro live) and in
+Both use the same features (:func:`formcheck.core.geometry.compute_features`) and the same
+:class:`formcheck.core.engine.Engine`;
+they differ only in smoothing (zero-phase offline, one-euro live) and in
 how the camera-facing side is chosen (whole-clip vote offline, running vote live).
 """
 
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.engine import Engine, EngineState, RepRecord
-from formcheck.filters import OneEuro, zero_phase
-from formcheck.geometry import SteadyScale, body_scale, compute_features, steady_scale, to_pixels
-from formcheck.landmarks import Side, camera_side, drop_unseen, has_pose, side_scores
-from formcheck.templates import Template
+from formcheck.core.engine import Engine, EngineState, RepRecord
+from formcheck.core.filters import OneEuro, zero_phase
+from formcheck.core.geometry import SteadyScale, body_scale, compute_features, steady_scale, to_pixels
+from formcheck.core.landmarks import Side, camera_side, drop_unseen, has_pose, side_scores
+from formcheck.core.templates import Template
 
 
 @dataclass
@@ -34,7 +35,7 @@ class PoseTrace:
         size: picture (width, height) in pixels.
         t: ``(T,)`` frame times in seconds from the video's own timestamps, or None for ``i / fps``.
         profile: ``(T, 2, P)`` coarse dorsal profile for the left/right side at
-            :data:`formcheck.back.PROFILE_S` (trunk lengths; NaN without a mask), or None.
+            :data:`formcheck.core.back.PROFILE_S` (trunk lengths; NaN without a mask), or None.
     """
 
     landmarks: np.ndarray

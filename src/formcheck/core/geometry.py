@@ -16,12 +16,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from formcheck.filters import RunningStat
-from formcheck.landmarks import BODY, Lm, Side, sided
+from formcheck.core.filters import RunningStat
+from formcheck.core.landmarks import BODY, Lm, Side, sided
 
 #: Foot points of both sides (heels, toes, ankles): the lowest of them is the floor.
 FEET: tuple[Lm, ...] = (
-    Lm.LEFT_HEEL, Lm.RIGHT_HEEL, Lm.LEFT_FOOT_INDEX, Lm.RIGHT_FOOT_INDEX, Lm.LEFT_ANKLE, Lm.RIGHT_ANKLE
+    Lm.LEFT_HEEL,
+    Lm.RIGHT_HEEL,
+    Lm.LEFT_FOOT_INDEX,
+    Lm.RIGHT_FOOT_INDEX,
+    Lm.LEFT_ANKLE,
+    Lm.RIGHT_ANKLE,
 )
 
 #: Feature names, their units and meaning. The engine and the templates use these names.
@@ -119,7 +124,7 @@ def compute_features(
         size: picture (width, height) in pixels.
         side: the body side facing the camera; its joints are used.
         world: optional ``(T, 33, 4)`` world landmarks in metres (for ``twist``).
-        back_curvature: optional ``(T,)`` values from :mod:`formcheck.back`.
+        back_curvature: optional ``(T,)`` values from :mod:`formcheck.core.back`.
         scale: optional ``(ground, leg)``, each ``(T,)`` in pixels: the floor's picture row and the leg
             length to measure heights with (see :func:`steady_scale`); this frame's own
             :func:`body_scale` when None.

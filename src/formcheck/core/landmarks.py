@@ -121,6 +121,7 @@ BODY: tuple[Lm, ...] = (
     Lm.RIGHT_ANKLE,
 )
 
+
 def has_pose(landmarks: np.ndarray) -> np.ndarray:
     """Per frame (``(T,)`` bool, or a 0-d bool for one ``(33, 4)`` frame): whether a pose was found.
 

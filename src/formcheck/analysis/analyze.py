@@ -24,12 +24,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.engine import MIN_BRIGHTNESS, Engine, EngineState, RepRecord
-from formcheck.landmarks import Side, facing, has_pose, head_towards
-from formcheck.messages import message
-from formcheck.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
-from formcheck.templates import Template
-from formcheck.video import VideoInfo, probe, read_frames
+from formcheck.core.engine import MIN_BRIGHTNESS, Engine, EngineState, RepRecord
+from formcheck.core.landmarks import Side, facing, has_pose, head_towards
+from formcheck.core.messages import message
+from formcheck.core.templates import Template
+from formcheck.pose.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
+from formcheck.pose.video import VideoInfo, probe, read_frames
 
 #: Videos with at least this many frames are split over worker processes.
 PARALLEL_MIN_FRAMES = 300
@@ -73,8 +73,8 @@ def _pose_part(
 ) -> dict[str, np.ndarray]:
     """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline); two-person
     checks every ``people_every_s`` seconds of video (0: none)."""
-    from formcheck.back import PROFILE_S, back_measures
-    from formcheck.pose import PoseEstimator
+    from formcheck.core.back import PROFILE_S, back_measures
+    from formcheck.pose.landmarker import PoseEstimator
 
     info = probe(path)
     lms, worlds, backs, profiles, people, bright, times = [], [], [], [], [], [], []
@@ -256,7 +256,7 @@ def split_bounds(frames: int, parts: int, skip_cost: float = SKIP_COST) -> list[
 def _context() -> Any:
     """Fork where it is safe (Linux, no landmarker yet in this process: children inherit the imported
     mediapipe for free); spawn elsewhere."""
-    from formcheck import pose
+    from formcheck.pose import landmarker as pose
 
     pose.import_mediapipe()  # imported once here, inherited by forked children
 
@@ -458,12 +458,12 @@ def analyze_video(
     """Analyse a video file end to end.
 
     Raises:
-        formcheck.video.VideoError: the file is missing, not a video, or has no decodable frame.
+        formcheck.pose.video.VideoError: the file is missing, not a video, or has no decodable frame.
     """
     info = probe(path)
     trace = extract_trace(info, model, with_mask=template.needs_mask, workers=workers, progress=progress)
     if trace.frames == 0:
-        from formcheck.video import VideoError
+        from formcheck.pose.video import VideoError
 
         raise VideoError(f"{info.path} has no frames that can be decoded")
     a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
@@ -500,7 +500,7 @@ def write_annotated(
     Decoding, drawing and encoding overlap in three threads (OpenCV releases the GIL while it decodes and
     encodes), which keeps both cores busy.
     """
-    from formcheck.render import draw_overlay
+    from formcheck.draw.overlay import draw_overlay
 
     info = probe(video)
     w, h = info.width, info.height

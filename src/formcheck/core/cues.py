@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from formcheck.templates import Text
+from formcheck.core.templates import Text
 
 #: Cue codes the engine itself emits (template fault codes come from the templates).
 GOOD_REP = "good_rep"

@@ -6,7 +6,7 @@ BlazePose has no spine landmarks, so the shape of the back is read from the silh
 Method (pixel geometry on the mask's own grid; one ``cv2.remap`` call per frame, no loops over pixels):
 
 1. The near-side shoulder ``S`` and hip ``P`` are scaled to mask pixels; ``L = |P - S|`` is the trunk length
-   and the posterior direction is minus :func:`formcheck.geometry.anterior`.
+   and the posterior direction is minus :func:`formcheck.core.geometry.anterior`.
 2. For fractions ``s`` along ``S -> P``, a ray is cast from the shoulder-hip line in the posterior direction
    and the mask probability is sampled along it (bilinear). The distance ``d(s)`` (in trunk lengths) at
    which the probability falls below ``threshold`` is the dorsal profile, with sub-pixel precision.
@@ -29,8 +29,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from formcheck.geometry import anterior, chirality_of
-from formcheck.landmarks import Side, sided
+from formcheck.core.geometry import anterior, chirality_of
+from formcheck.core.landmarks import Side, sided
 
 #: Range of fractions along shoulder -> hip taken as the mid-back.
 MID: tuple[float, float] = (0.2, 0.7)

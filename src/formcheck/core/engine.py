@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.cues import (
+from formcheck.core.cues import (
     GOOD_REP,
     HOLD_DONE_SUFFIX,
     HOLD_MAX_SUFFIX,
@@ -30,11 +30,11 @@ from formcheck.cues import (
     CueSelector,
     Priority,
 )
-from formcheck.messages import MESSAGES
-from formcheck.reps import RepDetector, RepSpan
-from formcheck.templates import Band, Template, Text
+from formcheck.core.messages import MESSAGES
+from formcheck.core.reps import RepDetector, RepSpan
+from formcheck.core.templates import Band, Template, Text
 
-#: Set-up thresholds (units as in :data:`formcheck.geometry.FEATURES`).
+#: Set-up thresholds (units as in :data:`formcheck.core.geometry.FEATURES`).
 MIN_VISIBILITY = 0.5
 MIN_IN_FRAME = 0.85
 MAX_SIDE_VIEW = 0.55
@@ -141,7 +141,7 @@ class _Hold:
     last_top_t: float | None = None
 
 
-#: Set-up problem codes (see :mod:`formcheck.messages`), most important first.
+#: Set-up problem codes (see :mod:`formcheck.core.messages`), most important first.
 SETUP_ISSUES: tuple[str, ...] = (
     "no_person",
     "multiple_people",
@@ -193,7 +193,7 @@ def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int] | N
 class Engine:
     """Counts reps, times holds, judges faults and picks cues for one exercise template.
 
-    Counting is done by :class:`formcheck.reps.RepDetector` on the template's count signal, from the
+    Counting is done by :class:`formcheck.core.reps.RepDetector` on the template's count signal, from the
     person's own movement; judging uses the template's fixed criteria. The set-up checks (visible, side-on,
     light, one person) give cues but never stop counting: a rep the detector sees counts the same live and
     offline.
@@ -236,8 +236,8 @@ class Engine:
 
         Args:
             t_s: frame time in seconds (non-decreasing).
-            feats: feature values by name (see :data:`formcheck.geometry.FEATURES`); missing or NaN values
-                mean "not seen in this frame" and never change the phase.
+            feats: feature values by name (see :data:`formcheck.core.geometry.FEATURES`); missing or NaN
+                values mean "not seen in this frame" and never change the phase.
 
         Returns:
             The :class:`EngineState` after this frame.
@@ -346,9 +346,7 @@ class Engine:
         self._away = rule.kind == "excursion" and step.phase == away_phase
         if step.started is not None or (self._away and not was_away):
             self._hold = _Hold()
-        self._frames.append(
-            _Frame(t_s, step.phase or "", tuple(_get(feats, name) for name in self._tracked))
-        )
+        self._frames.append(_Frame(t_s, step.phase or "", tuple(_get(feats, name) for name in self._tracked)))
         while self._frames and t_s - self._frames[0].t > rule.max_s + 1.0:
             self._frames.popleft()
 
@@ -409,7 +407,7 @@ class Engine:
 
     def finish(self, t_s: float) -> list[RepRecord]:
         """The recording or session has ended: count what only the end can settle (see
-        :meth:`formcheck.reps.RepDetector.finish`). Returns the reps that complete by it."""
+        :meth:`formcheck.core.reps.RepDetector.finish`). Returns the reps that complete by it."""
         spans = self.detector.finish(t_s, self._last_value)
         return [r for r in (self._finish(span) for span in spans) if r is not None]
 

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from formcheck.templates import Band, Technique, TechniqueClass
+from formcheck.core.templates import Band, Technique, TechniqueClass
 
 if TYPE_CHECKING:
-    from formcheck.engine import RepRecord
+    from formcheck.core.engine import RepRecord
 
 #: A labelled lift (or rep) matches the detected rep whose turning point is nearest, within this many seconds.
 MATCH_S = 1.5
@@ -362,9 +362,9 @@ def evaluate_labels(
     Raises:
         EvaluationError: the labels or split file cannot be used, or ``split`` is unknown.
     """
-    from formcheck.analyze import analyze_trace, analyze_video
-    from formcheck.pipeline import PoseTrace
-    from formcheck.templates import available, load_template
+    from formcheck.analysis.analyze import analyze_trace, analyze_video
+    from formcheck.core.templates import available, load_template
+    from formcheck.pose.pipeline import PoseTrace
 
     if split not in (*PARTS, "all"):
         raise EvaluationError(f"unknown split '{split}' (expected dev, check or all)")

@@ -1,0 +1,1 @@
+"""Whole-recording analysis: a video to a result, and evaluation against labels."""

@@ -1,0 +1,1 @@
+"""The only code that touches frames and models: MediaPipe pose, video reading, network guard, pipeline."""
