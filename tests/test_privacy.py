@@ -218,8 +218,8 @@ def test_analyze_makes_no_outside_traffic(tmp_path: Path) -> None:
 def test_analyze_with_worker_processes_makes_no_outside_traffic(tmp_path: Path) -> None:
     _need_strace()
     _need_guard()
-    from formcheck.analyze import PARALLEL_MIN_FRAMES
-    from formcheck.video import probe
+    from formcheck.analysis.analyze import PARALLEL_MIN_FRAMES
+    from formcheck.pose.video import probe
 
     clip = need_shared(*LONG_CLIP)
     assert probe(clip).frames >= PARALLEL_MIN_FRAMES  # so the pose pass really uses a worker process
