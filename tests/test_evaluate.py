@@ -19,6 +19,7 @@ from formcheck.analysis.evaluate import (
     accepted_techniques,
     band_margin,
     class_margins,
+    default_split_file,
     evaluate_labels,
     format_report,
     read_split,
@@ -300,3 +301,11 @@ def test_evaluate_runs_the_model_when_no_traces_are_given(tmp_path: Path) -> Non
     assert from_video["got"] == from_trace["got"]
     holds = [h["got_s"] for h in from_trace["holds"]]
     assert [h["got_s"] for h in from_video["holds"]] == pytest.approx(holds, abs=0.1)
+
+
+def test_without_a_split_beside_the_labels_the_checkouts_split_is_used(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.json"
+    labels.write_text("{}", encoding="utf-8")
+    assert default_split_file(labels) == DATA / "split.json"
+    (tmp_path / "split.json").write_text('{"check": []}', encoding="utf-8")
+    assert default_split_file(labels) == tmp_path / "split.json"

@@ -106,7 +106,7 @@ def default_split_file(labels: Path) -> Path | None:
     """``split.json`` beside the labels file, else the source checkout's ``tests/data/split.json``."""
     for candidate in (
         Path(labels).parent / "split.json",
-        Path(__file__).resolve().parents[2] / "tests" / "data" / "split.json",
+        Path(__file__).resolve().parents[3] / "tests" / "data" / "split.json",
     ):
         if candidate.is_file():
             return candidate
