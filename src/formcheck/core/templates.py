@@ -232,7 +232,13 @@ class Template:
 
 
 class _Reader:
-    """Typed access to one TOML table that remembers the key path and rejects unknown keys."""
+    """Typed access to one TOML table that remembers the key path and rejects unknown keys.
+
+    Other strictly validated files (programmes) subclass it with their own :attr:`error` type.
+    """
+
+    #: The exception raised for a bad value (its message: ``source: key: expectation``).
+    error: type[ValueError] = TemplateError
 
     def __init__(self, source: str, table: Any, path: str) -> None:
         self.source = source
@@ -243,7 +249,7 @@ class _Reader:
         self.used: set[str] = set()
 
     def fail(self, key: str, expected: str) -> None:
-        raise TemplateError(f"{self.source}: {key or '(top level)'}: {expected}")
+        raise self.error(f"{self.source}: {key or '(top level)'}: {expected}")
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
@@ -294,7 +300,7 @@ class _Reader:
 
     def sub(self, name: str, required: bool = True) -> _Reader | None:
         v = self.raw(name, required)
-        return None if v is None else _Reader(self.source, v, self.key(name))
+        return None if v is None else type(self)(self.source, v, self.key(name))
 
     def subs(self, name: str, required: bool = True) -> list[_Reader]:
         v = self.raw(name, required)
@@ -302,7 +308,7 @@ class _Reader:
             return []
         if not isinstance(v, list) or not v:
             self.fail(self.key(name), "expected a non-empty array of tables ([[...]])")
-        return [_Reader(self.source, t, f"{self.key(name)}[{i}]") for i, t in enumerate(v)]
+        return [type(self)(self.source, t, f"{self.key(name)}[{i}]") for i, t in enumerate(v)]
 
     def strs(self, name: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
         v = self.raw(name, required=default is None)
@@ -323,6 +329,10 @@ class _Reader:
         extra = sorted(set(self.table) - self.used)
         if extra:
             self.fail(self.key(extra[0]), f"unknown key (allowed here: {', '.join(sorted(self.used))})")
+
+
+#: The strict table reader, public for the other file formats that validate the same way.
+TableReader = _Reader
 
 
 def _feature(r: _Reader, key: str = "feature") -> str:

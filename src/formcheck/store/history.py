@@ -78,6 +78,72 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                doc = json_remove(doc, '$.reps')
            WHERE json_valid(doc) AND json_type(doc, '$.reps') IS NOT NULL""",
     ),
+    # 3: programmes followed (the file's text as the physio wrote it, and the day the patient started it),
+    # a programme session per day with its pain before/after, its sets planned vs done (``done_reps`` is
+    # updated as each rep is counted; the reps themselves are rows of ``reps`` under ``session_id`` from
+    # position ``rep_from``), and the weekly patient-specific complaints (PSK): up to three named
+    # activities, each rated 0-10 (``rated_on`` is the local date of the rating).
+    (
+        """CREATE TABLE IF NOT EXISTS programmes (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            started_on TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            text TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS plan_sessions (
+            id TEXT PRIMARY KEY,
+            programme_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            week INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            ended_at TEXT,
+            pain_before INTEGER,
+            pain_after INTEGER
+        )""",
+        "CREATE INDEX IF NOT EXISTS plan_sessions_day ON plan_sessions (day)",
+        """CREATE TABLE IF NOT EXISTS plan_sets (
+            plan_session_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            exercise TEXT NOT NULL,
+            set_no INTEGER NOT NULL,
+            side TEXT NOT NULL DEFAULT '',
+            planned_reps INTEGER NOT NULL,
+            hold_min_s REAL,
+            hold_max_s REAL,
+            done_reps INTEGER NOT NULL DEFAULT 0,
+            session_id TEXT,
+            rep_from INTEGER,
+            state TEXT NOT NULL DEFAULT 'planned',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (plan_session_id, seq)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS psk_activities (
+            slot INTEGER PRIMARY KEY,
+            activity TEXT NOT NULL,
+            named_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS psk_scores (
+            rated_on TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            activity TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            rated_at TEXT NOT NULL,
+            PRIMARY KEY (rated_on, slot)
+        ) WITHOUT ROWID""",
+    ),
+)
+
+#: Every table, in the order "delete all my data" empties them.
+TABLES: tuple[str, ...] = (
+    "reps",
+    "sessions",
+    "plan_sets",
+    "plan_sessions",
+    "programmes",
+    "psk_scores",
+    "psk_activities",
 )
 
 #: The schema version this code writes (the number of :data:`MIGRATIONS`).
@@ -256,6 +322,48 @@ class SessionStore:
             if names and "sessions" not in names:
                 raise StoreError(f"the history file {self.path} is not a formcheck database; left untouched")
 
+    # ------------------------------------------------------------------ transactions (for the other stores)
+
+    def exists(self) -> bool:
+        """Whether the history file is there (reading a missing file creates nothing)."""
+        return self.path.is_file()
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside one write transaction: everything done in the block lands, or nothing.
+
+        ``BEGIN IMMEDIATE`` takes the write lock first (a second tab waits up to the busy timeout); any error
+        rolls the block back.
+
+        Raises:
+            StoreError: the file cannot be opened, is busy for longer than the timeout, or a statement fails.
+        """
+        con = self._connect()
+        try:
+            with _tx(con):
+                yield con
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection reading one consistent snapshot of the file (check :meth:`exists` first).
+
+        Raises:
+            StoreError: the file cannot be opened or read.
+        """
+        con = self._connect()
+        try:
+            con.execute("BEGIN")
+            yield con
+            con.execute("COMMIT")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(_db_error(self.path, e)) from None
+        finally:
+            con.close()
+
     # ------------------------------------------------------------------ writing
 
     def save(self, record: SessionRecord) -> None:
@@ -381,26 +489,40 @@ class SessionStore:
         )
 
     def delete_all(self) -> int:
-        """Delete every stored session for good; returns how many there were.
+        """Delete everything formcheck stored for good: sessions, reps, programmes, planned and done sets,
+        pain and PSK scores. Returns how many sessions there were.
 
-        The freed pages are overwritten (``secure_delete``) and the journal is emptied, so the deleted
-        sessions cannot be read back from the files afterwards.
+        The freed pages are overwritten (``secure_delete``), the file is compacted (``VACUUM``) and the
+        journal is emptied, so nothing deleted can be read back from the files afterwards.
 
         Raises:
             StoreError: the database cannot be written (nothing is deleted then).
         """
-        return self._delete(("DELETE FROM reps", "DELETE FROM sessions"), ())
+        n = self._delete(tuple(f"DELETE FROM {t}" for t in TABLES), ())
+        if self.path.exists():
+            con = self._connect()
+            try:
+                _retry_busy(lambda: con.execute("VACUUM").fetchall())
+                _retry_busy(lambda: con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+            except sqlite3.DatabaseError as e:
+                raise StoreError(_db_error(self.path, e)) from None
+            finally:
+                con.close()
+        return n
 
-    def _delete(self, sqls: tuple[str, str], args: tuple[Any, ...]) -> int:
-        """Run the two deletes (reps, then sessions) in one transaction; returns the sessions deleted."""
+    def _delete(self, sqls: tuple[str, ...], args: tuple[Any, ...]) -> int:
+        """Run the deletes in one transaction; returns the rows the ``sessions`` delete removed."""
         if not self.path.exists():
             return 0
         con = self._connect()
         try:
             con.execute("PRAGMA secure_delete = ON")
+            n = 0
             with _tx(con):
-                con.execute(sqls[0], args)
-                n = con.execute(sqls[1], args).rowcount
+                for sql in sqls:
+                    count = con.execute(sql, args).rowcount
+                    if "FROM sessions" in sql:
+                        n = count
             _retry_busy(lambda: con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
             return max(0, int(n))
         except sqlite3.DatabaseError as e:
