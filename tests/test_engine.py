@@ -247,6 +247,19 @@ def test_lift_technique_is_classified_at_the_lowest_point(kind):
         assert "knees_straight" not in r.faults
 
 
+def test_a_bend_filmed_from_the_front_is_counted_but_its_technique_not_judged():
+    s = lifting_series("stoop", 2)
+    # from the front the bent trunk points at the camera: it looks short and upright, the shoulders wide
+    s["trunk_incline"] = np.minimum(s["trunk_incline"], 5.0)
+    s["side_view"] = np.where(s["hand_height"] < 0.5, 12.0, 0.7)
+    eng, _ = run("lifting", s, {"pelvis_height": 0.9})
+    assert len(eng.reps) == 2
+    assert [r.technique for r in eng.reps] == [None, None]
+    s["side_view"][:] = 1.3  # an oblique shot: judged
+    eng, _ = run("lifting", s, {"pelvis_height": 0.9})
+    assert [r.technique for r in eng.reps] == ["semi-squat", "semi-squat"]
+
+
 def test_lifting_faults_rounded_back_and_experimental_ones_reported_apart():
     s = lifting_series("squat", 1)
     s["load_distance"] = np.full_like(s["load_distance"], 0.7)

@@ -227,6 +227,7 @@ def score_clip(
             "bottom_frame": int(lift["bottom_frame"]),
             "truth": lift.get("technique"),
             "got": rep.technique if rep is not None else None,
+            "not_judged": rep is not None and rep.technique is None,
             "scored": scored and is_rep,
             "borderline": len(accepted) > 1,
             "accepted": sorted(accepted),
@@ -277,11 +278,18 @@ def _empty_summary() -> dict[str, Any]:
         "technique_strict": 0,
         "technique_tolerant": 0,
         "borderline": 0,
+        "clear_total": 0,
+        "clear_strict": 0,
+        "not_judged": 0,
     }
 
 
 def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per exercise: counts, technique, margins and holds over the given (not skipped) clip rows.
+
+    Technique: strict and tolerant over all scored lifts, strict over the clear (not borderline) ones
+    (``clear_strict`` of ``clear_total``), and ``not_judged``: lifts whose rep was found but whose technique
+    the engine declined to read (the trunk seen end-on).
 
     Margins: for each class, over the scored lifts labelled with it and matched to a rep, the smallest
     measured margin to that class (``min_margin``, with the clip and frame where it occurs) and the smallest
@@ -305,6 +313,9 @@ def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             if not d["scored"]:
                 continue
             s["borderline"] += int(d["borderline"])
+            s["clear_total"] += int(not d["borderline"])
+            s["clear_strict"] += int(not d["borderline"] and d.get("strict", False))
+            s["not_judged"] += int(d.get("not_judged", False))
             m = (d.get("margins") or {}).get(d["truth"])
             if m is None or m["margin"] is None:
                 continue
@@ -440,7 +451,8 @@ def _summary_lines(exercise: str, s: dict[str, Any]) -> list[str]:
         t = s["technique_total"]
         lines.append(
             f"  {'':8s} technique strict {_pct(s['technique_strict'], t)}, tolerant of borderline "
-            f"{_pct(s['technique_tolerant'], t)} ({s['borderline']} borderline lifts)"
+            f"{_pct(s['technique_tolerant'], t)} ({s['borderline']} borderline lifts); clear lifts strict "
+            f"{_pct(s['clear_strict'], s['clear_total'])}; not judged (trunk seen end-on) {s['not_judged']}"
         )
     for cls, m in sorted(s.get("margins", {}).items()):
         feats = ", ".join(f"{f} {v:+.3g}" for f, v in m.get("by_feature", {}).items())

@@ -51,6 +51,12 @@ TURN_WINDOW = 0.1
 LIVE_FAULT_S = 0.15
 #: Out of the starting position for longer than this (s) abandons a rep in progress.
 OUT_OF_POSITION_S = 1.5
+#: Technique is read from the trunk's lean in the picture. When the trunk points at the camera (a forward bend
+#: filmed from the front) its lean cannot be seen: a turning point whose shoulder width in the picture is more
+#: than twice the trunk's length (``side_view`` > 2) is not judged (technique None). Shared lifts (full
+#: model): the highest ``side_view`` at a bottom is 1.36 (oblique shots, judged right), the front-view bend 38
+#: (its trunk read 4 deg for a labelled 75 deg).
+TECHNIQUE_MAX_SIDE_VIEW = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,8 @@ class RepRecord:
         experimental_faults: codes of experimental faults (not yet checked on real recordings) that this
             rep crossed: reported, not cued, no effect on the score.
         score: 0-100.
-        technique: technique label at the turning point (templates that classify), else None.
+        technique: technique label at the turning point (templates that classify), else None; also None
+            when the trunk was seen end-on (see :data:`TECHNIQUE_MAX_SIDE_VIEW`).
         reba: REBA-style ``{"trunk": 1-4, "legs": 1-3}`` at the turning point (technique templates).
     """
 
@@ -218,7 +225,7 @@ class Engine:
         self._issue_since: dict[str, float] = {}
         self._issue_gone: dict[str, float] = {}
         self._issues: list[str] = []
-        self._tracked = sorted(template.features)
+        self._tracked = sorted(template.features | ({"side_view"} if template.technique else set()))
         self._frames: deque[_Frame] = deque()
         self._hold = _Hold()
         self._away = False
@@ -484,7 +491,7 @@ class Engine:
                 faults.append((Priority.AFTER_REP, tempo.code))
                 penalty += tempo.penalty
         technique = reba = None
-        if self.t.technique is not None:
+        if self.t.technique is not None and not peaks.get("side_view", math.nan) > TECHNIQUE_MAX_SIDE_VIEW:
             technique = self.t.technique.default
             for c in self.t.technique.classes:
                 if all(b.contains(peaks.get(b.feature, math.nan)) for b in c.require):
