@@ -20,7 +20,7 @@ from formcheck.core.engine import RepRecord
 from formcheck.core.messages import MESSAGES, message
 from formcheck.core.templates import load_template
 from formcheck.store.history import SessionRecord, SessionStore, rep_to_dict
-from formcheck.webapp import ui
+from formcheck.webapp import markup
 from formcheck.webapp.live import (
     CoachSession,
     FrameResult,
@@ -30,7 +30,11 @@ from formcheck.webapp.live import (
     LiveUpdate,
     RateMeter,
 )
-from formcheck.webapp.page import RED_FLAGS, chart_data, fault_text, readout, summary_rows
+from formcheck.webapp.nav import page_path
+from formcheck.webapp.readout import readout
+from formcheck.webapp.summary import chart_data, summary_rows
+from formcheck.webapp.texts import fault_text
+from formcheck.webapp.ui import RED_FLAGS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -124,6 +128,55 @@ def test_reassuring_facts_and_disclaimer_are_shown(at: AppTest) -> None:
     text = _texts(at)
     for code in ("fact_harmless", "fact_movement", "fact_time", "disclaimer"):
         assert message(code, "nl") in text
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+
+def test_every_page_has_its_file_a_render_function_and_a_title_in_both_languages() -> None:
+    import importlib
+
+    from formcheck.webapp.nav import PAGES, PAGES_DIR
+
+    assert PAGES[0].url == "coach" and len({p.url for p in PAGES}) == len(PAGES)
+    for p in PAGES:
+        assert (PAGES_DIR / p.file).is_file(), p
+        assert MESSAGES[p.title].nl.strip() and MESSAGES[p.title].en.strip(), p
+        module = importlib.import_module(f"formcheck.webapp.pages.{p.url}")  # importing runs nothing
+        assert callable(module.render), p
+        assert 'if __name__ == "__main__":' in (PAGES_DIR / p.file).read_text(encoding="utf-8"), p
+
+
+def test_navigation_lists_the_pages_in_the_chosen_language(at: AppTest) -> None:
+    from formcheck.webapp.nav import PAGES
+
+    def titles() -> list[str]:  # what st.navigation registered, in order (AppTest keeps it for switch_page)
+        pages = list(at._registered_pages.values())
+        assert pages, "no st.navigation on the page"
+        return [str(p["page_name"]) for p in pages]
+
+    assert titles() == [message(p.title, "nl") for p in PAGES]
+    at.radio(key="fc_lang").set_value("en").run()
+    assert titles() == [message(p.title, "en") for p in PAGES]
+
+
+def test_history_page_needs_no_safety_answers_and_the_coach_page_still_does(at: AppTest) -> None:
+    at.switch_page(page_path("history")).run()
+    assert not at.exception, at.exception
+    assert message("history_empty", "nl") in _texts(at)
+    assert not at.checkbox  # no safety screen on the history page
+    at.switch_page(page_path("coach")).run()
+    assert at.header[0].value == message("safety_title", "nl") and not _coaching(at)
+
+
+def test_the_exercise_choice_survives_a_visit_to_another_page(at: AppTest) -> None:
+    _pass_safety(at)
+    at.selectbox(key="fc_exercise").set_value("lifting").run()
+    at.switch_page(page_path("history")).run()
+    at.switch_page(page_path("coach")).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="fc_exercise").value == "lifting"
+    assert at.session_state["fc_coach"].settings.exercise == "lifting"
 
 
 # ------------------------------------------------------------------------------------ language, exercise
@@ -229,6 +282,7 @@ def test_new_session_clears_the_summary_but_keeps_the_history(at: AppTest, data_
     at.button(key="fc_new_session").click().run()
     assert message("summary_title", "nl") not in [h.value for h in at.header]
     assert SessionStore(data_dir).count() == 1
+    at.switch_page(page_path("history")).run()
     assert "Bruggetje" in _texts(at)  # the history row
 
 
@@ -256,8 +310,10 @@ def test_damaged_history_is_one_line_and_coaching_still_works(data_dir: Path) ->
     app.run()
     _pass_safety(app)
     assert not app.exception
-    assert any("damaged" in w.value for w in app.warning)
     assert app.selectbox(key="fc_exercise")
+    app.switch_page(page_path("history")).run()
+    assert not app.exception
+    assert any("damaged" in w.value for w in app.warning)
     assert (data_dir / "formcheck.sqlite3").read_bytes().startswith(b"garbage")
 
 
@@ -294,26 +350,28 @@ def test_readout_hold_countdown_and_issues_in_plain_words() -> None:
     r = readout(_update(issues=("no_person", "multiple_people")), tpl, "en")
     assert r.reps == 2 and r.hold_left_s == pytest.approx(1.8) and r.hold_sub == "2 s to go"
     assert r.issues == (message("no_person", "en"), message("multiple_people", "en"))
-    html = ui.board_html(r)
+    html = markup.board_html(r)
     assert 'data-reps="2"' in html and ">2<" in html and "I can&#x27;t see anyone" in html
     done = readout(_update(hold_s=5.3), tpl, "nl")
     assert done.hold_left_s == 0 and done.hold_sub == message("hold_done", "nl")
-    assert "fc-done" in ui.board_html(done)
+    assert "fc-done" in markup.board_html(done)
 
 
 def test_board_escapes_text() -> None:
-    r = ui.Readout(reps=1, reps_label="<b>", reps_sub="x", cue="<script>alert(1)</script>", cue_kind="fix")
-    assert "<script>" not in ui.board_html(r)
+    r = markup.Readout(
+        reps=1, reps_label="<b>", reps_sub="x", cue="<script>alert(1)</script>", cue_kind="fix"
+    )
+    assert "<script>" not in markup.board_html(r)
 
 
 def test_gauge_and_speech_html() -> None:
-    g = ui.gauge_html("Knee", 72.4, ui.KNEE_ZONES, "g1")
+    g = markup.gauge_html("Knee", 72.4, markup.KNEE_ZONES, "g1")
     assert 'data-value="72°"' in g and 'class="fc-mark" style="left:48.3%"' in g
-    assert 'data-value="–"' in ui.gauge_html("Knee", math.nan, ui.KNEE_ZONES, "g2")
-    s = ui.speech_html([("a", "Drie", "nl"), ("b", "Hold", "en")], muted=False, no_voice="No voice")
+    assert 'data-value="–"' in markup.gauge_html("Knee", math.nan, markup.KNEE_ZONES, "g2")
+    s = markup.speech_html([("a", "Drie", "nl"), ("b", "Hold", "en")], muted=False, no_voice="No voice")
     assert '"nl-NL"' in s and '"en-US"' in s and "localService" in s and "const muted = false" in s
     assert "No voice" in s
-    assert "const muted = true" in ui.speech_html([("a", "x", "nl")], muted=True, no_voice="-")
+    assert "const muted = true" in markup.speech_html([("a", "x", "nl")], muted=True, no_voice="-")
 
 
 def test_summary_rows_and_chart_data_use_the_catalogue() -> None:
@@ -678,7 +736,7 @@ def test_back_curvature_is_measured_only_for_the_side_facing_the_camera(
     ],
 )
 def test_local_only_check(address: str | None, stats: bool, ok: bool) -> None:
-    from formcheck.webapp.page import runs_local_only
+    from formcheck.webapp.guard import runs_local_only
 
     assert runs_local_only(address, stats) is ok
 
@@ -714,7 +772,7 @@ def test_history_can_be_deleted_after_a_confirmation(at: AppTest, data_dir: Path
     store = SessionStore(data_dir)
     for sid in ("h1", "h2"):
         store.save(SessionRecord(id=sid, started_at="2025-01-01T10:00:00+00:00", exercise="bridge"))
-    at.run()
+    at.switch_page(page_path("history")).run()
     assert "fc_delete_history" in _keys(at) and "fc_delete_yes" not in _keys(at)
     at.button(key="fc_delete_history").click().run()
     assert store.count() == 2  # nothing deleted without the confirmation
@@ -734,11 +792,12 @@ def test_deleting_the_history_also_forgets_the_finished_session(at: AppTest, dat
     coach = _finished_session(at)
     at.run()
     assert message("summary_title", "nl") in [h.value for h in at.header]
+    at.switch_page(page_path("history")).run()
     at.button(key="fc_delete_history").click().run()
     at.button(key="fc_delete_yes").click().run()
     assert SessionStore(data_dir).count() == 0
     assert coach.record is None
-    at.run()
+    at.switch_page(page_path("coach")).run()
     assert message("summary_title", "nl") not in [h.value for h in at.header]
     coach.flush()
     assert SessionStore(data_dir).count() == 0  # not saved again
@@ -753,18 +812,18 @@ def _keys(app: AppTest) -> set[str]:
 
 def test_json_in_a_script_cannot_close_the_script_tag() -> None:
     evil = "</script><script>alert(1)</script><!-- x"
-    s = ui.speech_html([("a", evil, "nl")], muted=False, no_voice="-")
+    s = markup.speech_html([("a", evil, "nl")], muted=False, no_voice="-")
     body = s.split("<script>", 1)[1]
     assert body.count("</script>") == 1 and body.endswith("</script>")
     assert "<!--" not in s and "</" not in body[: -len("</script>")]
     import json
 
-    assert json.loads(ui.script_json([evil])) == [evil]
+    assert json.loads(markup.script_json([evil])) == [evil]
 
 
 def test_count_and_cue_of_one_poll_are_spoken_as_one_utterance() -> None:
     from formcheck.core.templates import Text
-    from formcheck.webapp.page import speech_items
+    from formcheck.webapp.readout import speech_items
 
     nice = ("good_bridge", Text(nl="Mooi bruggetje!", en="Nice bridge!"))
     ups = [
@@ -785,7 +844,7 @@ def test_count_and_cue_of_one_poll_are_spoken_as_one_utterance() -> None:
 
 
 def test_speech_script_cancels_only_stale_utterances() -> None:
-    s = ui.speech_html([("a", "x", "nl")], muted=False, no_voice="-")
+    s = markup.speech_html([("a", "x", "nl")], muted=False, no_voice="-")
     assert "STALE_MS" in s and "synth.cancel()" in s
     assert "if (synth.pending || synth.speaking) { synth.cancel(); }" not in s
 

@@ -26,8 +26,8 @@ through these cases in order, and each test checks its part of what the helper s
 3. ``camera``: the first tab's camera track is stopped from JavaScript (as when a webcam is unplugged); the
    page says so in plain words and keeps the count.
 4. ``stop``: STOP shows the summary with the reps so far, and the session is closed in the history.
-5. ``reload``: START again, a rep, reload the page: the safety screen comes back, the history lists the
-   session with its rep, and START works again in the reloaded page.
+5. ``reload``: START again, a rep, reload the page: the safety screen comes back, the history page lists
+   the session with its rep, and START works again on the coach page of the reloaded page.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def test_second_tab_works_beside_the_first_and_closing_it_keeps_its_results(live
 @pytest.mark.browser
 def test_camera_gone_mid_session_is_said_in_plain_words_and_reps_are_kept(live_run: dict[str, Any]) -> None:
     from formcheck.core.messages import message
-    from formcheck.webapp.page import STALE_S
+    from formcheck.webapp.readout import STALE_S
 
     res = live_run
     _phases_ok(res, "start", "tabs", "camera", "stop")
@@ -382,6 +382,12 @@ def _through_safety(page: Any) -> None:
     page.get_by_text(_text("safety_none")).click(timeout=60000)
     page.get_by_role("button", name=_text("safety_continue")).click()
     page.wait_for_selector("iframe", timeout=30000)
+
+
+def _nav(page: Any, code: str) -> None:
+    """Go to the page titled with the text of ``code`` through the sidebar's navigation."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(_text(code), exact=True).click()
+    page.wait_for_load_state()
 
 
 def _reps(page: Any) -> int | None:
@@ -579,14 +585,15 @@ def _phase_reload(page: Any, res: dict[str, Any], period: float) -> None:
     rl["safety_again"] = bool(_poll(lambda: page.get_by_text(_text("safety_none")).count(), 30))
     _through_safety(page)
     rl["stored_at_reload"] = len(_read_store(work))
-    page.get_by_text(_text("history_title")).click()
-    hist = page.locator('[data-testid="stExpander"]', has_text=_text("history_title"))
+    _nav(page, "page_history")  # the history page lists the sessions
+    main = page.locator('[data-testid="stMain"]')
     pattern = re.escape(_text("history_row").split("{reps}")[0].split("·")[-1].strip()) + r"\s*(\d+)"
-    rows = _poll(lambda: re.findall(pattern, hist.first.inner_text()), 20)
+    rows = _poll(lambda: re.findall(pattern, main.first.inner_text()), 20)
     rl["history_reps"] = [int(n) for n in rows or []]
     rl["problems_after_reload"] = _problems(page)
     page.screenshot(path=str(work / "reloaded.png"), full_page=True)
-    # The app works again: START counts in a new session, STOP shows its summary.
+    # The app works again: back on the coach page, START counts in a new session, STOP shows its summary.
+    _nav(page, "page_coach")
     frame, start = _button(page, "webrtc_start")
     start.click()
     rl["restart_reps"] = _wait_reps(page, 1, 3 * period + 25)

@@ -63,6 +63,9 @@ MESSAGES: dict[str, Text] = {
         en="Exercise for your back at home, with your own camera. Everything stays on this computer.",
     ),
     "language": Text(nl="Taal / Language", en="Language / Taal"),
+    # page titles in the navigation (webapp/nav.py: PAGES)
+    "page_coach": Text(nl="Oefenen", en="Exercise"),
+    "page_history": Text(nl="Eerdere sessies", en="Earlier sessions"),
     "mute": Text(nl="Stem uit", en="Mute voice"),
     "no_voice": Text(
         nl="Deze browser heeft geen stem die zonder internet werkt; aanwijzingen staan alleen op het scherm.",

@@ -1,0 +1,40 @@
+"""Texts for the pages (pure, no Streamlit): the languages, catalogue look-up, faults and techniques in words.
+
+Every text a page shows comes from :mod:`formcheck.core.messages` or the exercise template; these helpers
+only pick and format them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from formcheck.core.messages import MESSAGES, message
+from formcheck.core.templates import Template
+
+#: The page languages, code -> name shown in the language switch.
+LANGS: dict[str, str] = {"nl": "Nederlands", "en": "English"}
+
+
+def t(code: str, lang: str, **kw: Any) -> str:
+    """A catalogue text in ``lang``, formatted with ``kw``."""
+    text = message(code, lang)
+    return text.format(**kw) if kw else text
+
+
+def fault_text(template: Template, code: str, lang: str) -> str:
+    """The plain-words text of a fault code (its cue in the template; the code itself if it has none)."""
+    cue = template.fault_cue(code)
+    return cue.get(lang) if cue is not None else code
+
+
+def faults_text(template: Template, codes: list[str] | tuple[str, ...], lang: str) -> str:
+    """Several faults in words, or the "no faults" text when there are none."""
+    return " ".join(fault_text(template, c, lang) for c in codes) or t("no_faults", lang)
+
+
+def technique_text(name: str | None, lang: str) -> str:
+    """The display name of a technique label (squat / semi-squat / stoop); empty for None."""
+    if not name:
+        return ""
+    key = f"technique_{name}"
+    return t(key, lang) if key in MESSAGES else name
