@@ -6,6 +6,7 @@ is here, keyed by a stable code.
 
 from __future__ import annotations
 
+from formcheck.core.messages_programme import PROGRAMME_MESSAGES
 from formcheck.core.templates import Text
 
 MESSAGES: dict[str, Text] = {
@@ -285,6 +286,10 @@ MESSAGES: dict[str, Text] = {
         en="{date} · {exercise} · reps: {reps} · pain before → after: {before} → {after}",
     ),
 }
+
+if set(MESSAGES) & set(PROGRAMME_MESSAGES):  # pragma: no cover (a programming error, caught by any test)
+    raise RuntimeError(f"message codes defined twice: {sorted(set(MESSAGES) & set(PROGRAMME_MESSAGES))}")
+MESSAGES.update(PROGRAMME_MESSAGES)
 
 
 def message(code: str, lang: str) -> str:
