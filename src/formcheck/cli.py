@@ -1,4 +1,4 @@
-"""The ``formcheck`` command: analyze a video, list exercises, evaluate against labels.
+"""The ``formcheck`` command: analyze a video, write a report, list exercises, evaluate against labels.
 
 Every failure the user can cause (missing or broken video, unknown exercise, broken template, missing
 model) ends with one clear line on stderr and a non-zero exit code, never a traceback.
@@ -48,6 +48,26 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
     a.add_argument("--no-video", action="store_true", help="with --out: write result.json only")
 
+    r = sub.add_parser(
+        "report",
+        help="analyse a video and write a report to keep",
+        description="Analyse a video and write, into DIR, report.html (one self-contained page: summary, "
+        "the reps, plots, the key frame of every rep, the cues; readable offline, prints on A4), "
+        "result.json and features.csv (every feature, frame by frame). Report files already in DIR are "
+        "not replaced unless --force is given.",
+    )
+    r.add_argument("video", help="video file (mp4, mov, avi, webm, ...)")
+    r.add_argument(
+        "--exercise", "-e", required=True, help="exercise name (see 'formcheck exercises') or a .toml"
+    )
+    r.add_argument("--lang", choices=LANGS, default="en", help="language of the report (default en)")
+    r.add_argument("--out", type=Path, required=True, help="folder for the report files (created if needed)")
+    r.add_argument(
+        "--model", choices=("lite", "full", "heavy"), default="full", help="pose model (default full)"
+    )
+    r.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
+    r.add_argument("--force", action="store_true", help="replace report files already in the folder")
+
     e = sub.add_parser(
         "exercises", help="list the exercise templates", description="List exercise templates."
     )
@@ -94,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "report":
+            return _report(args)
         if args.command == "exercises":
             return _exercises(args)
         if args.command == "features":
@@ -166,6 +188,45 @@ def _analyze(args: argparse.Namespace) -> int:
         print(summary_text(doc, template, args.lang))
         if out is not None:
             print(f"written: {out / 'result.json'}" + ("" if args.no_video else f", {out / 'annotated.mp4'}"))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from formcheck.analysis.report import ReportError, prepare_out_dir, write_report
+    from formcheck.pose.video import probe
+
+    template = load_template(args.exercise)
+    info = probe(args.video)
+    try:
+        prepare_out_dir(args.out, overwrite=args.force)  # before the slow part: fail fast
+        from tqdm import tqdm
+
+        bar = tqdm(total=100, unit="%", desc="pose", leave=False, file=sys.stderr, disable=None)
+        try:
+
+            def step(fraction: float, stage: str) -> None:
+                bar.set_description(stage, refresh=False)
+                bar.update(round(fraction * 100) - bar.n)
+
+            files = write_report(
+                info.path,
+                template,
+                args.lang,
+                args.out,
+                step,
+                model=args.model,
+                workers=args.workers,
+                overwrite=args.force,
+            )
+        finally:
+            bar.close()
+    except ReportError as e:
+        raise UserError(str(e) + (" (--force replaces them)" if e.code == "report_exists" else "")) from None
+    reps = "herhalingen" if args.lang == "nl" else "reps"
+    print(f"{template.title.get(args.lang)}: {files.reps} {reps}")
+    for note in files.notes:
+        print(f"  ! {note}")
+    print(f"written: {files.html}, {files.result_json.name}, {files.features_csv.name}")
     return 0
 
 
