@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from formcheck.core.messages import MESSAGES, message
+from formcheck.core.messages import fault_text, message, technique_text
 from formcheck.core.templates import Template
+
+__all__ = ["LANGS", "fault_text", "faults_text", "t", "technique_text"]
 
 #: The page languages, code -> name shown in the language switch.
 LANGS: dict[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -21,20 +23,6 @@ def t(code: str, lang: str, **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
-def fault_text(template: Template, code: str, lang: str) -> str:
-    """The plain-words text of a fault code (its cue in the template; the code itself if it has none)."""
-    cue = template.fault_cue(code)
-    return cue.get(lang) if cue is not None else code
-
-
 def faults_text(template: Template, codes: list[str] | tuple[str, ...], lang: str) -> str:
     """Several faults in words, or the "no faults" text when there are none."""
     return " ".join(fault_text(template, c, lang) for c in codes) or t("no_faults", lang)
-
-
-def technique_text(name: str | None, lang: str) -> str:
-    """The display name of a technique label (squat / semi-squat / stoop); empty for None."""
-    if not name:
-        return ""
-    key = f"technique_{name}"
-    return t(key, lang) if key in MESSAGES else name
