@@ -203,7 +203,7 @@ def test_rows_and_summary_say_faults_in_words() -> None:
 
 def test_summary_without_reps_says_so_kindly() -> None:
     lines = summary_lines({"duration_s": 3.0, "rep_details": []}, load_template("lifting"), "nl")
-    assert lines[-1] == message("report_no_reps", "nl")
+    assert lines[-1] == message("video_report_no_reps", "nl")
 
 
 # ------------------------------------------------------------------------------- a report of real clips
@@ -318,7 +318,13 @@ def test_dutch_report_is_in_dutch(made: dict[str, Any]) -> None:
     lang = made["lang"]
     other = "en" if lang == "nl" else "nl"
     text = " ".join(_parse(made["html"]).text)
-    for code in ("report_summary", "report_table", "report_plots", "report_frames", "report_cues"):
+    for code in (
+        "video_report_summary",
+        "video_report_table",
+        "video_report_plots",
+        "video_report_frames",
+        "video_report_cues",
+    ):
         assert message(code, lang) in text
         assert message(code, other) not in text
     assert f'<html lang="{lang}"' in made["html"]
@@ -346,7 +352,7 @@ def test_frames_that_cannot_be_read_are_said_not_fatal(tmp_path: Path) -> None:
     assert [k.jpeg for k in frames] == [None] * len(analysis.reps)
     files = write_report(short, analysis.template, "en", tmp_path / "out", analysis=analysis)
     html = files.html.read_text(encoding="utf-8")
-    assert html.count(message("report_frame_missing", "en")) == len(analysis.reps)
+    assert html.count(message("video_report_frame_missing", "en")) == len(analysis.reps)
     assert "<img" not in html
     frames, notes = key_frames(analysis, tmp_path / "gone.mp4")
     assert all(k.jpeg is None for k in frames) and len(notes) == 1
@@ -359,7 +365,7 @@ def test_existing_files_are_never_replaced_without_asking(made: dict[str, Any]) 
     video = need_shared("clips", made["clip"])
     with pytest.raises(ReportError) as e:
         write_report(video, analysis.template, made["lang"], files.html.parent, analysis=analysis)
-    assert e.value.code == "report_exists"
+    assert e.value.code == "video_report_exists"
     assert {p: p.read_bytes() for p in before} == before
 
 
@@ -501,7 +507,7 @@ def test_report_renders_in_chromium_offline(made: dict[str, Any], tmp_path: Path
             browser.close()
     assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
     assert loaded == [True] * len(made["analysis"].reps)
-    assert message("report_title", made["lang"]) in title
+    assert message("video_report_title", made["lang"]) in title
     img = cv2.imread(str(shot))
     assert img is not None and img.shape[0] > 1200
     assert float(img.std()) > 20.0, "the screenshot is blank"

@@ -221,7 +221,9 @@ def _report(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     except ReportError as e:
-        raise UserError(str(e) + (" (--force replaces them)" if e.code == "report_exists" else "")) from None
+        raise UserError(
+            str(e) + (" (--force replaces them)" if e.code == "video_report_exists" else "")
+        ) from None
     reps = "herhalingen" if args.lang == "nl" else "reps"
     print(f"{template.title.get(args.lang)}: {files.reps} {reps}")
     for note in files.notes:

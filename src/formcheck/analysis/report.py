@@ -107,7 +107,7 @@ def prepare_out_dir(out_dir: str | os.PathLike[str], overwrite: bool = False) ->
         if taken:
             raise ReportError(
                 f"{out} already holds {', '.join(taken)}; choose another folder or allow replacing them",
-                code="report_exists",
+                code="video_report_exists",
             )
     return out
 
@@ -172,7 +172,7 @@ def key_frames(
                     if progress is not None:
                         progress(len(got) / len(rep_at))
         except (VideoError, OSError) as e:
-            notes.append(message("report_frames_missing", analysis.lang).format(error=e))
+            notes.append(message("video_report_frames_missing", analysis.lang).format(error=e))
     frames = [
         KeyFrame(rep=r.index, t_s=float(times[i]), jpeg=got.get(i))
         for r, i in zip(analysis.reps, wanted, strict=True)

@@ -77,7 +77,7 @@ def rep_rows(doc: Mapping[str, Any], template: Template, lang: str) -> list[dict
         trial = [fault_text(template, c, lang) for c in r.get("experimental_faults", [])]
         text = " ".join(faults) if faults else message("no_faults", lang)
         if trial:
-            text += f" ({message('report_trial_short', lang)}: {' '.join(trial)})"
+            text += f" ({message('video_report_trial_short', lang)}: {' '.join(trial)})"
         row[message("col_faults", lang)] = text
         rows.append(row)
     return rows
@@ -92,20 +92,20 @@ def summary_lines(doc: Mapping[str, Any], template: Template, lang: str) -> list
     template's cues, most frequent first, with how many reps showed them) or praise, and trial checks."""
     reps = doc.get("rep_details", [])
     lines = [
-        message("report_reps", lang).format(
+        message("video_report_reps", lang).format(
             exercise=template.title.get(lang), reps=len(reps), duration=_num(doc.get("duration_s"), lang)
         )
     ]
     if not reps:
-        lines.append(message("report_no_reps", lang))
+        lines.append(message("video_report_no_reps", lang))
         return lines
     scores = [float(r["score"]) for r in reps]
-    lines.append(message("report_score", lang).format(score=f"{sum(scores) / len(scores):.0f}"))
+    lines.append(message("video_report_score", lang).format(score=f"{sum(scores) / len(scores):.0f}"))
     if template.hold is not None:
         holds = [float(r["hold_s"]) for r in reps if r.get("hold_s") is not None]
         if holds:
             lines.append(
-                message("report_hold", lang).format(
+                message("video_report_hold", lang).format(
                     hold=_num(sum(holds) / len(holds), lang),
                     min=format_number(template.hold.min_s, lang),
                     max=format_number(template.hold.max_s, lang),
@@ -115,21 +115,21 @@ def summary_lines(doc: Mapping[str, Any], template: Template, lang: str) -> list
         counts = Counter(r.get("technique") for r in reps if r.get("technique"))
         if counts:
             items = ", ".join(f"{technique_text(k, lang)} {n}×" for k, n in counts.most_common())
-            lines.append(message("report_technique", lang).format(items=items))
+            lines.append(message("video_report_technique", lang).format(items=items))
     seen = Counter(c for r in reps for c in r.get("faults", []))
     if not seen:
-        lines.append(message("report_all_good", lang))
+        lines.append(message("video_report_all_good", lang))
     else:
-        lines.append(message("report_work_on", lang))
+        lines.append(message("video_report_work_on", lang))
         for code, n in seen.most_common():
             lines.append(
                 f"• {fault_text(template, code, lang)} "
-                + message("report_in_reps", lang).format(n=n, total=len(reps))
+                + message("video_report_in_reps", lang).format(n=n, total=len(reps))
             )
     trial = Counter(c for r in reps for c in r.get("experimental_faults", []))
     if trial:
         items = "; ".join(fault_text(template, c, lang) for c in trial)
-        lines.append(message("report_trial", lang).format(items=items))
+        lines.append(message("video_report_trial", lang).format(items=items))
     return lines
 
 
@@ -292,12 +292,14 @@ def _frames_html(frames: Sequence[KeyFrame], template: Template, lang: str, port
     moment = message(moment_code(template), lang)
     out = [f'<div class="frames{" portrait" if portrait else ""}">']
     for k in frames:
-        caption = message("report_frame_caption", lang).format(n=k.rep, t=_num(k.t_s, lang), moment=moment)
+        caption = message("video_report_frame_caption", lang).format(
+            n=k.rep, t=_num(k.t_s, lang), moment=moment
+        )
         if k.jpeg is not None:
             data = base64.b64encode(k.jpeg).decode("ascii")
             body = f'<img alt="{escape(caption)}" src="data:image/jpeg;base64,{data}">'
         else:
-            body = f'<div class="missing">{escape(message("report_frame_missing", lang))}</div>'
+            body = f'<div class="missing">{escape(message("video_report_frame_missing", lang))}</div>'
         out.append(f"<figure>{body}<figcaption>{escape(caption)}</figcaption></figure>")
     out.append("</div>")
     return "".join(out)
@@ -308,7 +310,7 @@ def _cues_html(doc: Mapping[str, Any], lang: str) -> str:
     for c in doc.get("cues", []):
         times.setdefault(str(c.get("text") or c.get("code")), []).append(float(c["t_s"]))
     if not times:
-        return f"<p>{escape(message('report_no_cues', lang))}</p>"
+        return f"<p>{escape(message('video_report_no_cues', lang))}</p>"
     items = [
         f"<li>{escape(text)} <span class='small'>({', '.join(_num(t, lang) for t in ts)} s)</span></li>"
         for text, ts in times.items()
@@ -337,16 +339,16 @@ def report_html(
         notes: extra remarks for the reader (e.g. that the video could not be read again for pictures).
     """
     tpl = analysis.template
-    title = f"{message('report_title', lang)} · {tpl.title.get(lang)}"
-    side_code = f"side_{doc.get('camera_side')}"
-    about = message("report_about_text", lang).format(
+    title = f"{message('video_report_title', lang)} · {tpl.title.get(lang)}"
+    side_code = f"camera_side_{doc.get('camera_side')}"
+    about = message("video_report_about_text", lang).format(
         with_pose=doc.get("frames_with_pose", 0),
         frames=doc.get("frames", 0),
         fps=format_number(float(doc.get("fps", 0.0)), lang, 1),
         model=doc.get("model") or "?",
-        side=message(side_code, lang) if side_code in ("side_left", "side_right") else "?",
+        side=message(side_code, lang) if side_code in ("camera_side_left", "camera_side_right") else "?",
     )
-    made = message("report_made", lang).format(date=created, video=doc.get("source") or "?")
+    made = message("video_report_made", lang).format(date=created, video=doc.get("source") or "?")
     summary = "".join(f"<p>{escape(line)}</p>" for line in summary_lines(doc, tpl, lang))
     summary += "".join(f'<p class="note">{escape(n)}</p>' for n in [*doc.get("notes", []), *notes])
     parts = [
@@ -356,22 +358,22 @@ def report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1><p class='made'>{escape(made)}</p>",
-        _section("report_summary", summary, lang, "summary"),
+        _section("video_report_summary", summary, lang, "summary"),
     ]
     rows = rep_rows(doc, tpl, lang)
     if rows:
-        parts.append(_section("report_table", _table_html(rows, lang), lang))
+        parts.append(_section("video_report_table", _table_html(rows, lang), lang))
     plots = feature_plots(analysis, lang)
     if plots:
-        legend = f"<p class='small'>{escape(message('report_plots_legend', lang))}</p>"
-        parts.append(_section("report_plots", legend + "".join(plots), lang, "plots"))
+        legend = f"<p class='small'>{escape(message('video_report_plots_legend', lang))}</p>"
+        parts.append(_section("video_report_plots", legend + "".join(plots), lang, "plots"))
     if frames:
         width, height = analysis.trace.size
-        parts.append(_section("report_frames", _frames_html(frames, tpl, lang, height > width), lang))
-    parts.append(_section("report_cues", _cues_html(doc, lang), lang))
-    parts.append(_section("report_about", f"<p class='small'>{escape(about)}</p>", lang))
+        parts.append(_section("video_report_frames", _frames_html(frames, tpl, lang, height > width), lang))
+    parts.append(_section("video_report_cues", _cues_html(doc, lang), lang))
+    parts.append(_section("video_report_about", f"<p class='small'>{escape(about)}</p>", lang))
     footer = "".join(
-        f"<p>{escape(message(c, lang))}</p>" for c in ("stop_note", "disclaimer", "report_private")
+        f"<p>{escape(message(c, lang))}</p>" for c in ("stop_note", "disclaimer", "video_report_private")
     )
     parts.append(f"<footer>{footer}</footer></body></html>")
     return "\n".join(parts)

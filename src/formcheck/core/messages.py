@@ -258,69 +258,77 @@ MESSAGES: dict[str, Text] = {
     "col_time": Text(nl="Tijd (s)", en="Time (s)"),
     "chart_title": Text(nl="Verloop van de hoeken (graden)", en="Angles during the session (degrees)"),
     # ------------------------------------------------------------------ video report (analysis/report.py)
-    "report_title": Text(nl="Oefenverslag", en="Exercise report"),
-    "report_made": Text(
+    "video_report_title": Text(nl="Oefenverslag", en="Exercise report"),
+    "video_report_made": Text(
         nl="Gemaakt met formcheck op {date}, uit de video {video}.",
         en="Made with formcheck on {date}, from the video {video}.",
     ),
-    "report_summary": Text(nl="Samenvatting", en="Summary"),
-    "report_reps": Text(
+    "video_report_summary": Text(nl="Samenvatting", en="Summary"),
+    "video_report_reps": Text(
         nl="{exercise} · herhalingen gevonden: {reps} · lengte van de video: {duration} s",
         en="{exercise} · reps found: {reps} · length of the video: {duration} s",
     ),
-    "report_no_reps": Text(
+    "video_report_no_reps": Text(
         nl="In deze video is geen volledige herhaling gevonden. Staat de hele beweging in beeld, van opzij?",
         en="No complete rep was found in this video. Is the whole movement in view, from the side?",
     ),
-    "report_score": Text(nl="Gemiddelde score: {score} van de 100.", en="Average score: {score} out of 100."),
-    "report_hold": Text(
+    "video_report_score": Text(
+        nl="Gemiddelde score: {score} van de 100.", en="Average score: {score} out of 100."
+    ),
+    "video_report_hold": Text(
         nl="Gemiddeld vastgehouden: {hold} s (doel: {min} tot {max} s).",
         en="Average hold: {hold} s (aim: {min} to {max} s).",
     ),
-    "report_technique": Text(nl="Tiltechniek: {items}.", en="Lifting technique: {items}."),
-    "report_all_good": Text(
+    "video_report_technique": Text(nl="Tiltechniek: {items}.", en="Lifting technique: {items}."),
+    "video_report_all_good": Text(
         nl="Elke herhaling ging goed. Ga zo door!", en="Every rep went well. Keep it up!"
     ),
-    "report_work_on": Text(nl="Om aan te werken:", en="To work on:"),
-    "report_in_reps": Text(nl="({n} van de {total} herhalingen)", en="({n} of {total} reps)"),
-    "report_trial": Text(
+    "video_report_work_on": Text(nl="Om aan te werken:", en="To work on:"),
+    "video_report_in_reps": Text(nl="({n} van de {total} herhalingen)", en="({n} of {total} reps)"),
+    "video_report_trial": Text(
         nl="Proefcontrole, nog niet getoetst op echte opnames en niet meegeteld in de score: {items}",
         en="Trial check, not yet tested on real recordings and not counted in the score: {items}",
     ),
-    "report_trial_short": Text(nl="proefcontrole", en="trial check"),
-    "report_table": Text(nl="Per herhaling", en="Rep by rep"),
-    "report_plots": Text(nl="De beweging in de tijd", en="The movement over time"),
-    "report_plots_legend": Text(
+    "video_report_trial_short": Text(nl="proefcontrole", en="trial check"),
+    "video_report_table": Text(nl="Per herhaling", en="Rep by rep"),
+    "video_report_plots": Text(nl="De beweging in de tijd", en="The movement over time"),
+    "video_report_plots_legend": Text(
         nl="Gekleurde banen: de herhalingen, met hun nummer (rood: met een verbeterpunt). Rode stip: waar "
         "een verbeterpunt werd gezien. Open stip: een proefcontrole. Stippellijn: de grens uit de oefening.",
         en="Shaded bands: the reps, with their number (red: with a point to improve). Red dot: where a point "
         "to improve was seen. Open dot: a trial check. Dashed line: the limit set in the exercise.",
     ),
-    "report_frames": Text(nl="Belangrijke momenten", en="Key moments"),
-    "report_frame_caption": Text(nl="Herhaling {n} · {t} s · {moment}", en="Rep {n} · {t} s · {moment}"),
+    "video_report_frames": Text(nl="Belangrijke momenten", en="Key moments"),
+    "video_report_frame_caption": Text(
+        nl="Herhaling {n} · {t} s · {moment}", en="Rep {n} · {t} s · {moment}"
+    ),
     "moment_lowest": Text(nl="laagste punt", en="lowest point"),
     "moment_top": Text(nl="hoogste punt", en="top"),
     "moment_turn": Text(nl="keerpunt", en="turning point"),
-    "report_frame_missing": Text(
+    "video_report_frame_missing": Text(
         nl="Dit beeld kon niet uit de video worden gelezen.",
         en="This frame could not be read from the video.",
     ),
-    "report_frames_missing": Text(
+    "video_report_frames_missing": Text(
         nl="De video kon niet opnieuw worden gelezen ({error}); het verslag heeft daarom geen beelden.",
         en="The video could not be read again ({error}), so the report has no pictures.",
     ),
-    "report_cues": Text(nl="Aanwijzingen tijdens de oefening", en="Cues during the exercise"),
-    "report_no_cues": Text(nl="Er zijn geen aanwijzingen gegeven.", en="No cues were given."),
-    "report_about": Text(nl="Over deze analyse", en="About this analysis"),
-    "report_about_text": Text(
+    "video_report_cues": Text(nl="Aanwijzingen tijdens de oefening", en="Cues during the exercise"),
+    "video_report_no_cues": Text(nl="Er zijn geen aanwijzingen gegeven.", en="No cues were given."),
+    "video_report_about": Text(nl="Over deze analyse", en="About this analysis"),
+    "video_report_about_text": Text(
         nl="Persoon gezien in {with_pose} van de {frames} beelden · {fps} beelden per seconde · rekenmodel "
         "{model} · {side} kant naar de camera",
         en="Person seen in {with_pose} of {frames} frames · {fps} frames per second · pose model {model} · "
         "{side} side towards the camera",
     ),
-    "side_left": Text(nl="linker", en="left"),
-    "side_right": Text(nl="rechter", en="right"),
-    "report_private": Text(
+    "video_report_exists": Text(
+        nl="In deze map staat al een verslag; kies een andere map.",
+        en="This folder already holds a report; choose another folder.",
+    ),
+    "camera_side_left": Text(nl="linker", en="left"),
+    "camera_side_right": Text(nl="rechter", en="right"),
+    "video_report_private": Text(
         nl="Dit verslag is op deze computer gemaakt; er is niets via internet verstuurd.",
         en="This report was made on this computer; nothing was sent over the internet.",
     ),
