@@ -6,7 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.core.back import back_curvature, back_curvature_series, dorsal_profile
+from formcheck.core.back import (
+    LOW_BACK,
+    PROFILE_S,
+    back_curvature,
+    back_curvature_series,
+    back_measures,
+    dorsal_profile,
+    low_back_from_profile,
+    low_back_hollow,
+)
 from formcheck.core.geometry import anterior, chirality_of
 from formcheck.core.landmarks import Side, sided
 
@@ -185,3 +194,55 @@ def test_series_matches_per_frame() -> None:
     for i in range(3):
         assert out[i] == back_curvature(masks[i], lms[i], Side.RIGHT)
     assert np.isnan(out[3])
+
+
+# ------------------------------------------------------------------------------ the low back (pelvic tilt)
+
+
+def _lying_with_low_back(lift: float, side: Side = Side.RIGHT) -> tuple[np.ndarray, np.ndarray]:
+    """A supine trunk whose dorsal contour lies 0.2 L behind the shoulder-hip line (on the mat), except the
+    low back, lifted towards the belly by ``lift`` L over :data:`LOW_BACK` (ramping to 0 by s = 0.6, 0.93)."""
+    sh, hp = POSTURES["lying"]
+    if side == Side.LEFT:
+        sh, hp = _mirror(sh), _mirror(hp)
+    s_hp, s_sh = np.array(hp), np.array(sh)
+    trunk = float(np.linalg.norm(s_hp - s_sh))
+    front = anterior(s_sh, s_hp, chirality_of(side))
+    s = np.linspace(-0.1, 1.2, 261)
+    raised = np.interp(s, [0.6, LOW_BACK[0], LOW_BACK[1], 0.93], [0.0, 1.0, 1.0, 0.0])
+    base = s_sh + s[:, None] * (s_hp - s_sh)
+    back_pts = base - ((0.2 - lift * raised) * trunk)[:, None] * front
+    belly_pts = (base + 0.3 * trunk * front)[::-1]
+    mask = np.zeros((H, W), np.uint8)
+    poly = np.round(np.concatenate([back_pts, belly_pts]) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [poly], 255, lineType=cv2.LINE_AA, shift=4)
+    lm = np.full((33, 4), np.nan)
+    for joint, p in (("shoulder", s_sh), ("hip", s_hp)):
+        lm[sided(joint, side), :2] = p / [W, H]
+        lm[sided(joint, side), 3] = 1.0
+    return mask.astype(np.float32) / 255.0, lm
+
+
+@pytest.mark.parametrize("side", [Side.RIGHT, Side.LEFT])
+def test_low_back_index_reads_how_far_the_low_back_is_lifted(side: Side) -> None:
+    lifts = (0.0, 0.02, 0.04, 0.06)
+    vals = [low_back_hollow(*_lying_with_low_back(lift, side), side) for lift in lifts]
+    np.testing.assert_allclose(vals, lifts, atol=0.006)  # 0.006 L is about 1 px here
+    assert np.all(np.diff(vals) > 0.01)
+
+
+def test_low_back_index_is_the_same_live_and_from_a_stored_profile() -> None:
+    mask, lm = _lying_with_low_back(0.03)
+    _, profile = back_measures(mask, lm, Side.RIGHT)  # what the pose pass stores in a trace
+    assert float(low_back_from_profile(profile)) == low_back_hollow(mask, lm, Side.RIGHT)
+
+
+def test_low_back_index_over_frames_and_without_enough_edge() -> None:
+    d = np.full((3, PROFILE_S.size), 0.2)
+    d[1, np.isin(PROFILE_S, [0.7, 0.75, 0.8, 0.85])] = 0.15  # the LOW_BACK samples
+    d[2, PROFILE_S >= 0.95 - 1e-9] = np.nan  # the buttock's contour not found
+    out = low_back_from_profile(d)
+    assert out.shape == (3,)
+    np.testing.assert_allclose(out[:2], [0.0, 0.05], atol=1e-12)
+    assert np.isnan(out[2])
+    assert np.isnan(low_back_hollow(np.zeros((H, W), np.float32), _lying_with_low_back(0.0)[1], Side.RIGHT))

@@ -108,6 +108,9 @@ def test_features_standing_upright():
     assert f["hand_height"][0] == pytest.approx((0.92 - 0.48) / 0.4)
     assert np.isnan(f["twist"][0])  # no world landmarks given
     assert np.isnan(f["back_curvature"][0])
+    assert np.isnan(f["low_back_hollow"][0])  # no silhouette given
+    given = compute_features(lm[None], (480, 480), Side.RIGHT, low_back=np.array([0.03]))
+    assert given["low_back_hollow"][0] == 0.03
 
 
 def test_features_squat_and_mirror_image_agree():

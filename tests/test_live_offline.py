@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pytest
 from conftest import clips_with_template, load_trace
 
 from formcheck.analysis.analyze import analyze_trace
+from formcheck.core.back import low_back_from_profile
 from formcheck.core.engine import EngineState
 from formcheck.core.templates import load_template
 from formcheck.pose.pipeline import LivePipeline, PoseTrace
@@ -27,6 +29,10 @@ def replay_live(trace: PoseTrace, exercise: str) -> tuple[LivePipeline, list[Eng
     live = LivePipeline(load_template(exercise), require_setup=True)
     states = []
     times = trace.times
+    # the low-back index from the stored profile, as the live page measures it from each frame's mask
+    low = np.full((trace.frames, 2), np.nan)
+    if trace.profile is not None:
+        low = low_back_from_profile(trace.profile)
     for i in range(trace.frames):
         back = (float(trace.back[i, 0]), float(trace.back[i, 1]))
         states.append(
@@ -36,6 +42,7 @@ def replay_live(trace: PoseTrace, exercise: str) -> tuple[LivePipeline, list[Eng
                 trace.world[i],
                 trace.size,
                 back=back,
+                low_back=(float(low[i, 0]), float(low[i, 1])),
                 n_people=int(trace.n_people[i]),
                 brightness=float(trace.brightness[i]),
             )

@@ -5,6 +5,9 @@ degrees of trunk lean for a rolled camera, whose "vertical" is tilted) may chang
 
 The transforms (mirror, camera roll +-10 degrees, person at half the size, 15 and 60 fps, 10 % of frames
 dropped, landmark jitter of 1 % of body height) live in ``trace_transforms.py`` and are unit-tested first.
+The pelvic tilt is counted on the silhouette's low back (the dorsal ``profile``), which is read relative to
+the shoulder-hip line: the jitter moves that line and so the profile too, so its count is tested under noise
+as large as its whole movement (1 % of body height is about 3 px on its clip; the pelvis turns by 8-9 px).
 Traces: ``tests/data/traces/<clip stem>.npz``, one per clip of ``tests/data/labels.json`` whose exercise has
 a template; `make fixtures` regenerates them.
 """
@@ -19,8 +22,9 @@ import trace_transforms as tt
 from conftest import clips_with_template, load_trace
 
 from formcheck.analysis.analyze import analyze_trace
-from formcheck.core.geometry import angle_at, to_pixels
-from formcheck.core.landmarks import Lm
+from formcheck.core.back import PROFILE_S
+from formcheck.core.geometry import angle_at, anterior, chirality_of, to_pixels
+from formcheck.core.landmarks import Lm, Side
 from formcheck.core.templates import load_template
 from formcheck.pose.pipeline import PoseTrace
 
@@ -195,6 +199,23 @@ def test_jitter_has_the_asked_size_and_is_seeded(sample: PoseTrace) -> None:
     assert np.nanstd(dy) == pytest.approx(sigma, rel=0.05)
     assert np.array_equal(j.landmarks[..., 2:], sample.landmarks[..., 2:], equal_nan=True)
     assert np.array_equal(tt.jitter(sample, 0.01, seed=3).landmarks, j.landmarks, equal_nan=True)
+
+
+def test_jitter_moves_the_profile_with_the_shoulder_hip_line(sample: PoseTrace) -> None:
+    assert np.array_equal(tt.jitter(sample, 0.0, seed=3).profile, sample.profile, equal_nan=True)
+    # the hip moved 5 px towards the back: the line moves by s * 5 px there, the contour stays
+    moved = tt.jitter(sample, 0.0, seed=3)
+    w, h = sample.size
+    px = to_pixels(sample.landmarks, sample.size)
+    i = int(np.flatnonzero(np.isfinite(px[:, Lm.LEFT_HIP, 0]) & np.isfinite(px[:, Lm.LEFT_SHOULDER, 0]))[0])
+    sh, hip = px[i, Lm.LEFT_SHOULDER], px[i, Lm.LEFT_HIP]
+    post = -anterior(sh, hip, chirality_of(Side.LEFT))
+    moved.landmarks[i, Lm.LEFT_HIP, :2] = (hip + 5.0 * post) / np.array([w, h])
+    shifted = tt.shift_profile(sample, moved)
+    trunk = float(np.linalg.norm(hip - sh))
+    want = sample.profile[i, int(Side.LEFT)] - PROFILE_S * 5.0 / trunk
+    np.testing.assert_allclose(shifted[i, int(Side.LEFT)], want, atol=1e-3)
+    np.testing.assert_allclose(shifted[i, int(Side.RIGHT)], sample.profile[i, int(Side.RIGHT)], atol=1e-9)
 
 
 def test_transforms_leave_the_input_alone(sample: PoseTrace) -> None:

@@ -33,6 +33,7 @@ def test_needs_mask_only_for_back_curvature_templates():
     assert not load_template("bridge").needs_mask
     assert load_template("lifting").needs_mask
     assert load_template("cat_cow").needs_mask
+    assert load_template("pelvic_tilt").needs_mask  # counted on the silhouette's low back
 
 
 def test_unknown_exercise_lists_the_known_ones():

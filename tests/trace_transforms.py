@@ -16,7 +16,9 @@ import dataclasses
 
 import numpy as np
 
-from formcheck.core.landmarks import BODY, N_LANDMARKS, Lm
+from formcheck.core.back import PROFILE_S
+from formcheck.core.geometry import anterior, chirality_of
+from formcheck.core.landmarks import BODY, N_LANDMARKS, Lm, Side, sided
 from formcheck.pose.pipeline import PoseTrace
 
 
@@ -180,7 +182,9 @@ def body_height_px(trace: PoseTrace) -> float:
 def jitter(trace: PoseTrace, share: float, seed: int) -> PoseTrace:
     """Landmark noise: Gaussian on x and y with a standard deviation of ``share`` of the body height (px).
 
-    Seeded; ``z``, visibility, world landmarks and the back measures are unchanged.
+    Seeded; ``z``, visibility, world landmarks and the back-curvature index ``back`` are unchanged. The
+    dorsal ``profile`` is a distance from the line through the shoulder and the hip: it moves with that line
+    (:func:`shift_profile`), so a signal read from it (the pelvic tilt's low-back index) feels the noise too.
     """
     w, h = trace.size
     sigma_px = share * body_height_px(trace)
@@ -188,7 +192,36 @@ def jitter(trace: PoseTrace, share: float, seed: int) -> PoseTrace:
     noise = rng.normal(0.0, sigma_px, size=(*trace.landmarks.shape[:2], 2)) / np.array([w, h])
     lm = trace.landmarks.astype(np.float64, copy=True)
     lm[..., :2] += noise
-    return _replace(trace, landmarks=lm.astype(np.float32))
+    out = _replace(trace, landmarks=lm.astype(np.float32))
+    if trace.profile is not None:
+        out.profile = shift_profile(trace, out).astype(np.float32)
+    return out
+
+
+def shift_profile(before: PoseTrace, after: PoseTrace) -> np.ndarray:
+    """``before``'s dorsal profile re-read from ``after``'s shoulder-hip lines (to first order).
+
+    The profile is the distance (trunk lengths) of the back's contour behind the line from the camera-side
+    shoulder to the hip at fractions :data:`formcheck.core.back.PROFILE_S` along it; moving the shoulder by
+    ``a`` and the hip by ``b`` trunk lengths towards the back moves that line at ``s`` by ``(1 - s) a + s b``,
+    and the same contour then lies that much less far behind it. NaN where either trace lacks a point.
+    """
+    w, h = before.size
+    prof = before.profile.astype(np.float64, copy=True)
+    for side in (Side.LEFT, Side.RIGHT):
+        ends = []
+        for tr in (before, after):
+            px = tr.landmarks[..., :2].astype(np.float64) * np.array([w, h])
+            ends.append((px[:, sided("shoulder", side)], px[:, sided("hip", side)]))
+        (sh, hip), (sh2, hip2) = ends
+        with np.errstate(invalid="ignore", divide="ignore"):
+            trunk = np.linalg.norm(hip - sh, axis=-1)
+            post = -anterior(sh, hip, chirality_of(side))
+            a = np.sum((sh2 - sh) * post, axis=-1) / trunk
+            b = np.sum((hip2 - hip) * post, axis=-1) / trunk
+        line = (1.0 - PROFILE_S)[None, :] * a[:, None] + PROFILE_S[None, :] * b[:, None]
+        prof[:, int(side)] -= line
+    return prof
 
 
 #: The transforms of the robustness suite, by readable id.

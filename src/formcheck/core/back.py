@@ -22,9 +22,14 @@ reads slightly negative (about -0.03..-0.05: lumbar lordosis). The index assumes
 
 Units: trunk lengths (the shoulder-hip distance in the picture). ``> 0``: the back bulges backwards
 (rounded, spine flexed: cat, rounded-back lift); ``< 0``: the back is hollow (spine extended: cow).
+
+A second index, :func:`low_back_from_profile`, reads only the low back against the buttock from the same
+contour (for a pelvic tilt on the back, whose movement is too small for the landmarks alone).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import cv2
 import numpy as np
@@ -41,6 +46,11 @@ S_SAMPLES: np.ndarray = np.concatenate([np.linspace(*MID, 21), np.linspace(*HIP_
 #: Fractions along shoulder -> hip at which the coarse whole-back profile is kept in pose traces (so other
 #: back-shape signals can be derived later without the model): every 0.05 trunk length, shoulder to buttock.
 PROFILE_S: np.ndarray = np.round(np.linspace(0.0, 1.1, 23), 3)
+#: Fractions along shoulder -> hip taken as the low back (the lumbar part just headward of the buttock) and
+#: as its reference at the hip end (sacrum and buttock), for :func:`low_back_from_profile`. Both lie on
+#: :data:`PROFILE_S`, so the index is the same from a stored profile (offline) and from a mask (live).
+LOW_BACK: tuple[float, float] = (0.7, 0.85)
+LOW_BACK_REF: tuple[float, float] = (0.95, 1.1)
 #: Ray extent, in trunk lengths, anterior (negative) and posterior (positive) of the shoulder-hip line.
 T_MIN = -0.3
 T_MAX = 0.8
@@ -176,6 +186,36 @@ def bulge_from_profile(d: np.ndarray, s: np.ndarray = S_SAMPLES) -> float:
             return float("nan")
         parts.append(float(np.median(v)))
     return parts[0] - parts[1]
+
+
+def low_back_from_profile(d: np.ndarray, s: np.ndarray = PROFILE_S) -> np.ndarray:
+    """How hollow the low back is, from dorsal profiles ``d`` (``(..., len(s))``, trunk lengths): the median
+    profile over :data:`LOW_BACK_REF` minus the median over :data:`LOW_BACK`.
+
+    Seen from the side with the person on their back, this is how far the low back's contour lies in front
+    of (lifted off the mat, towards the belly) the contour at the buttock: > 0 the low back is hollow
+    (arched), about 0 it is flat (pressed down). A supine pelvic tilt moves it by about 0.03 trunk lengths
+    (one real clip; see ``exercises/pelvic_tilt.toml``). Units: trunk lengths; NaN unless at least
+    :data:`MIN_VALID_SHARE` of the samples of both parts hold an edge.
+    """
+    d = np.asarray(d, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    parts = []
+    for lo, hi in (LOW_BACK_REF, LOW_BACK):
+        sel = (s >= lo - 1e-9) & (s <= hi + 1e-9)
+        v = d[..., sel]
+        enough = np.isfinite(v).sum(axis=-1) >= max(1.0, MIN_VALID_SHARE * sel.sum())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN, as meant
+            parts.append(np.where(enough, np.nanmedian(v, axis=-1) if v.shape[-1] else np.nan, np.nan))
+    return parts[0] - parts[1]
+
+
+def low_back_hollow(mask: np.ndarray, landmarks: np.ndarray, side: Side, threshold: float = 0.5) -> float:
+    """:func:`low_back_from_profile` of one frame's mask (live): the profile sampled at :data:`PROFILE_S`, as
+    the pose traces store it, so live and offline read the same index. NaN when unusable."""
+    d, _ = dorsal_profile(mask, landmarks, side, threshold, s=PROFILE_S)
+    return float(low_back_from_profile(d))
 
 
 def back_curvature_series(

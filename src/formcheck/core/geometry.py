@@ -44,6 +44,7 @@ FEATURES: Mapping[str, str] = {
     "neck_flexion": "deg; ear-shoulder line vs the trunk axis, > 0 head forward/down, < 0 head back/up",
     "back_curvature": "trunk lengths; dorsal contour bulge, > 0 rounded (flexed), < 0 hollow (arched)",
     "spine_flexion": "deg; neck_flexion plus the back's arc angle (8 x back_curvature rad), > 0 rounded",
+    "low_back_hollow": "trunk lengths; low back's dorsal contour in front of the buttock's, > 0 hollow",
     "stoop_squat_index": "0..1; knee_flexion / (knee_flexion + trunk_incline), 1 = pure squat, 0 = stoop",
     "visibility": "0..1; mean visibility of the nose and the camera-side shoulder, hip, knee and ankle",
     "in_frame": "0..1; share of those five landmarks seen inside the picture",
@@ -52,6 +53,10 @@ FEATURES: Mapping[str, str] = {
     "brightness": "0..255; mean luma of the picture (measured from the frame, not the landmarks)",
     "n_people": "count; people in view (from the pose estimator)",
 }
+
+
+#: Features read from the person's segmentation mask (the pose pass must produce one for them).
+MASK_FEATURES: frozenset[str] = frozenset({"back_curvature", "spine_flexion", "low_back_hollow"})
 
 
 def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -116,6 +121,7 @@ def compute_features(
     world: np.ndarray | None = None,
     back_curvature: np.ndarray | None = None,
     scale: tuple[np.ndarray, np.ndarray] | None = None,
+    low_back: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """All features for a run of frames.
 
@@ -128,6 +134,7 @@ def compute_features(
         scale: optional ``(ground, leg)``, each ``(T,)`` in pixels: the floor's picture row and the leg
             length to measure heights with (see :func:`steady_scale`); this frame's own
             :func:`body_scale` when None.
+        low_back: optional ``(T,)`` low-back index from :func:`formcheck.core.back.low_back_from_profile`.
 
     Returns:
         ``{name: (T,) float64}`` for every name in :data:`FEATURES`.
@@ -171,6 +178,9 @@ def compute_features(
     f["neck_flexion"] = signed_angle_at(hip, sh, ear, ch) - 180.0
     f["back_curvature"] = (
         np.asarray(back_curvature, dtype=np.float64) if back_curvature is not None else np.full(n, np.nan)
+    )
+    f["low_back_hollow"] = (
+        np.asarray(low_back, dtype=np.float64) if low_back is not None else np.full(n, np.nan)
     )
     # a shallow arc of sagitta s over a chord L bends through about 8 s / L radians
     f["spine_flexion"] = f["neck_flexion"] + np.degrees(8.0 * f["back_curvature"])

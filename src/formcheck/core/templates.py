@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from formcheck.core.geometry import FEATURES
+from formcheck.core.geometry import FEATURES, MASK_FEATURES
 from formcheck.core.reps import CountRule
 
 _T = TypeVar("_T")
@@ -224,8 +224,8 @@ class Template:
 
     @property
     def needs_mask(self) -> bool:
-        """Whether the segmentation mask is needed (for ``back_curvature``)."""
-        return "back_curvature" in self.features
+        """Whether the segmentation mask is needed (for the silhouette's features, ``MASK_FEATURES``)."""
+        return bool(self.features & MASK_FEATURES)
 
 
 # --------------------------------------------------------------------------------------------- parsing

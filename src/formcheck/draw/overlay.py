@@ -60,6 +60,7 @@ POINT_JOINTS: dict[str, tuple[str, ...]] = {
     "trunk_incline": ("hip", "shoulder"),
     "twist": ("hip", "shoulder"),
     "back_curvature": ("hip", "shoulder"),
+    "low_back_hollow": ("hip",),
     "neck_flexion": ("shoulder", "ear"),
     "pelvis_height": ("hip",),
     "stoop_squat_index": ("hip",),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.core.back import low_back_from_profile
 from formcheck.core.engine import Engine, EngineState, RepRecord
 from formcheck.core.filters import OneEuro, zero_phase
 from formcheck.core.geometry import SteadyScale, body_scale, compute_features, steady_scale, to_pixels
@@ -123,8 +124,14 @@ def trace_features(
         back = zero_phase(trace.back[:, int(side)], trace.fps, smooth_s)
     else:
         world, back = trace.world, trace.back[:, int(side)]
+    low_back = None
+    if trace.profile is not None:
+        low_back = low_back_from_profile(trace.profile[:, int(side)])
+        low_back = zero_phase(low_back, trace.fps, smooth_s) if smooth_s > 0 else low_back
     scale = steady_scale(to_pixels(lm, trace.size), side, trace.times)
-    feats = compute_features(lm, trace.size, side, world=world, back_curvature=back, scale=scale)
+    feats = compute_features(
+        lm, trace.size, side, world=world, back_curvature=back, scale=scale, low_back=low_back
+    )
     feats["brightness"] = trace.brightness.astype(np.float64)
     feats["n_people"] = trace.n_people.astype(np.float64)
     return side, feats
@@ -180,6 +187,7 @@ class LivePipeline:
         size: tuple[int, int],
         *,
         back: tuple[float, float] = (math.nan, math.nan),
+        low_back: tuple[float, float] = (math.nan, math.nan),
         n_people: int = 1,
         brightness: float = 128.0,
     ) -> EngineState:
@@ -191,6 +199,8 @@ class LivePipeline:
             world: ``(33, 4)`` world landmarks (metres).
             size: picture (width, height) in pixels.
             back: back-curvature index for the (left, right) side facing the camera.
+            low_back: low-back index (:func:`formcheck.core.back.low_back_hollow`) for the (left, right)
+                side facing the camera.
             n_people: people seen.
             brightness: mean luma 0..255.
 
@@ -222,6 +232,7 @@ class LivePipeline:
             world=w[None],
             back_curvature=np.array([back[int(self._side)]]),
             scale=(np.array([g]), np.array([lg])),
+            low_back=np.array([low_back[int(self._side)]]),
         )
         feats = {k: float(v[0]) for k, v in f.items()}
         feats["brightness"] = float(brightness)

@@ -44,6 +44,7 @@ import cv2
 import numpy as np
 
 from formcheck.analysis.analyze import brightness_of
+from formcheck.core.back import low_back_hollow
 from formcheck.core.engine import EngineState, RepRecord
 from formcheck.core.landmarks import Side
 from formcheck.core.templates import Template, Text, load_template
@@ -745,12 +746,18 @@ class LiveProcessor:
             side = self.pipeline.side
             value = float(self._back(pf.mask, pf.landmarks, side))
             back = (value, math.nan) if side == Side.LEFT else (math.nan, value)
+        low_back = (math.nan, math.nan)
+        if pf.mask is not None and pf.has_pose and "low_back_hollow" in self.template.features:
+            side = self.pipeline.side
+            value = low_back_hollow(pf.mask, pf.landmarks, side)
+            low_back = (value, math.nan) if side == Side.LEFT else (math.nan, value)
         state = self.pipeline.step(
             t_s,
             pf.landmarks,
             pf.world,
             (w, h),
             back=back,
+            low_back=low_back,
             n_people=pf.n_people,
             brightness=brightness_of(small),
         )
