@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.pose.video import VideoError, VideoInfo, probe, read_frames
+from formcheck.pose.video import VideoError, VideoInfo, frames_at, probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLIP = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
@@ -206,3 +206,18 @@ def test_variable_frame_rate_keeps_real_timing(tmp_path: Path) -> None:
     # a later start (a second worker's half) sees the same clock
     tail = [t for _i, t, _f in read_frames(info, start=35)]
     np.testing.assert_allclose(tail, np.array(pts_ms[35:]) / 1000.0, atol=0.002)
+
+
+def test_frames_at_gives_the_same_frames_and_times_as_reading_them_all() -> None:
+    info = probe(CLIP)
+    every = {i: (t, bgr) for i, t, bgr in read_frames(info)}
+    wanted = [70, 3, 0, 45, 45]
+    got = list(frames_at(info, wanted))
+    assert [i for i, _t, _f in got] == [0, 3, 45, 70]
+    for i, t, bgr in got:
+        assert t == every[i][0]
+        assert np.array_equal(bgr, every[i][1])
+    assert [i for i, _t, _f in frames_at(info, [len(every) - 1, len(every) + 5])] == [len(every) - 1]
+    assert list(frames_at(info, [])) == []
+    with pytest.raises(ValueError):
+        list(frames_at(info, [-1]))

@@ -154,7 +154,7 @@ def key_frames(
     Returns:
         The key frames in rep order, and notes (in the analysis's language) on what could not be read.
     """
-    from formcheck.pose.video import VideoError, probe, read_frames
+    from formcheck.pose.video import VideoError, frames_at, probe
 
     wanted = turn_frames(analysis)
     times = analysis.trace.times
@@ -165,12 +165,11 @@ def key_frames(
         rep_at = {i: r.index for r, i in zip(analysis.reps, wanted, strict=True)}  # one picture a frame
         try:
             info = probe(video)
-            for i, _t, bgr in read_frames(info, 0, max(wanted) + 1):
-                if i in rep_at:
-                    with contextlib.suppress(cv2.error, ValueError):
-                        got[i] = _draw_still(analysis, i, rep_at[i], bgr, hindsight[i])
-                    if progress is not None:
-                        progress(len(got) / len(rep_at))
+            for n, (i, _t, bgr) in enumerate(frames_at(info, rep_at), start=1):
+                with contextlib.suppress(cv2.error, ValueError):
+                    got[i] = _draw_still(analysis, i, rep_at[i], bgr, hindsight[i])
+                if progress is not None:
+                    progress(n / len(rep_at))
         except (VideoError, OSError) as e:
             notes.append(message("video_report_frames_missing", analysis.lang).format(error=e))
     frames = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,5 +128,39 @@ def read_frames(
                 return
             yield i, clock.tick(cap), frame
             i += 1
+    finally:
+        cap.release()
+
+
+def frames_at(info: VideoInfo, indices: Iterable[int]) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Decode only the frames ``indices`` (0-based decode order), in increasing order.
+
+    Every frame up to the last one wanted is still decoded (container timestamps and keyframes demand
+    it), but only the wanted ones are converted to BGR, which saves about a third of the CPU of
+    :func:`read_frames` when few frames are wanted. Stops quietly at the first frame that cannot be
+    decoded, so a wanted frame past a truncation is simply not yielded.
+
+    Yields:
+        ``(index, t_s, bgr)`` as :func:`read_frames` does.
+    """
+    wanted = sorted(set(indices))
+    if wanted and wanted[0] < 0:
+        raise ValueError(f"frame indices must be >= 0, got {wanted[0]}")
+    if not wanted:
+        return
+    cap = _open(info.path)
+    clock = _Clock(info.fps)
+    try:
+        i = 0
+        for w in wanted:
+            while i <= w:
+                if not cap.grab():
+                    return
+                t = clock.tick(cap)
+                i += 1
+            ok, frame = cap.retrieve()
+            if not ok or frame is None:
+                return
+            yield w, t, frame
     finally:
         cap.release()
