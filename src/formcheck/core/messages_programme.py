@@ -131,6 +131,7 @@ PROGRAMME_MESSAGES: dict[str, Text] = {
         nl="Hoe moeilijk is {activity} deze week? (0 = geen moeite, 10 = onmogelijk)",
         en="How hard is {activity} this week? (0 = no difficulty, 10 = impossible)",
     ),
+    "psk_all": Text(nl="Geef elke activiteit een cijfer.", en="Give each activity a score."),
     "psk_save": Text(nl="Scores van deze week bewaren", en="Save this week's scores"),
     "psk_saved": Text(nl="Bewaard. Tot volgende week!", en="Saved. See you next week!"),
     "psk_done_week": Text(

@@ -289,6 +289,8 @@ class CoachSession:
         self.model_in_use = ""
         self.last_lift: LiftClip | None = None
         self.pain_before: int | None = None
+        #: Called with a snapshot of the record after each finished rep is committed (video thread), or None.
+        self.on_rep: Callable[[SessionRecord], None] | None = None
         self._seq = 0
         self._series_next = 0.0
         self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-save")
@@ -370,15 +372,24 @@ class CoachSession:
         self._submit(snap)
 
     def _commit_rep(self, snap: SessionRecord) -> None:
-        """Write the last rep of ``snap`` now (in the calling thread); a failure is kept for the page."""
-        if self.store is None:
-            return
-        try:
-            self.store.add_rep(snap)
-        except StoreError as e:
-            log.warning("saving a rep failed: %s", e)
-            with self.lock:
-                self.save_error = str(e)
+        """Write the last rep of ``snap`` now (in the calling thread); a failure is kept for the page.
+
+        Then :attr:`on_rep` (if set) is called with ``snap``, in the same thread, so that what follows a rep
+        (a programme set's count) is written as soon as the rep itself.
+        """
+        if self.store is not None:
+            try:
+                self.store.add_rep(snap)
+            except StoreError as e:
+                log.warning("saving a rep failed: %s", e)
+                with self.lock:
+                    self.save_error = str(e)
+        hook = self.on_rep
+        if hook is not None:
+            try:
+                hook(snap)
+            except Exception:  # a listener's failure must never stop the video
+                log.exception("the rep listener failed")
 
     def note(self, text: str) -> None:
         """Add a note to the live record (e.g. a camera problem)."""

@@ -56,6 +56,9 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("coach.py", "page_coach"),
     Page("history.py", "page_history"),
+    Page("programme.py", "page_programme"),
+    Page("progress.py", "page_progress"),
+    Page("compose.py", "page_compose"),
 )
 
 

@@ -11,11 +11,17 @@ and :mod:`formcheck.webapp.nav` that calls Streamlit).
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import streamlit as st
 
 from formcheck.core.messages import MESSAGES
+from formcheck.core.programme import plan_for, session_minutes
 from formcheck.core.templates import Template, TemplateError, available, load_template
-from formcheck.store.history import SessionStore
+from formcheck.store.history import SessionStore, StoreError
+from formcheck.store.programme import parse_programme_text
+from formcheck.store.tracking import TrackingStore
 from formcheck.webapp import markup
 from formcheck.webapp.guard import runs_local_only
 from formcheck.webapp.live import MODEL_CHOICES, CoachSession, LiveSettings
@@ -61,6 +67,13 @@ def coach() -> CoachSession:
     return st.session_state["fc_coach"]
 
 
+def tracking() -> TrackingStore:
+    """This browser session's programmes, programme sessions and PSK (in the file of :func:`store`)."""
+    if "fc_tracking" not in st.session_state:
+        st.session_state["fc_tracking"] = TrackingStore(store())
+    return st.session_state["fc_tracking"]
+
+
 def existing_coach() -> CoachSession | None:
     """The session's :class:`CoachSession` if a page has created it, else None (never creates one)."""
     c = st.session_state.get("fc_coach")
@@ -86,6 +99,35 @@ def title(name: str, lang: str) -> str:
         return template(name).title.get(lang)
     except TemplateError:
         return name
+
+
+def today_box(lang: str, day: date) -> None:
+    """The start page's note of today's programme session (nothing when no programme is followed)."""
+    try:
+        active = tracking().active_programme()
+        if active is None:
+            return
+        prog = parse_programme_text(active.text, active.title, exercises=None)
+        done = any(
+            s.day == day and any(x.done_reps > 0 for x in s.sets) for s in tracking().sessions(active.id)
+        )
+    except (StoreError, TemplateError):
+        return  # the programme page says what is wrong
+    plan = plan_for(prog, active.started_on, day)
+    with st.container(border=True):
+        st.markdown(f"**{t('today_title', lang)} · {prog.title.get(lang)}**")
+        if done:
+            st.success(t("today_done", lang))
+        elif plan.session_day:
+            week = max(1, plan.week)
+            minutes = round(session_minutes(prog, week))
+            st.write(t("today_session", lang, n=len(prog.items), minutes=minutes))
+            st.page_link(
+                str(Path(__file__).resolve().parent / "pages" / "programme.py"), label=t("today_go", lang)
+            )
+        else:
+            nxt = plan.next_day.isoformat() if plan.next_day else "–"
+            st.write(t("today_rest", lang, day=nxt))
 
 
 # ---------------------------------------------------------------------------------------------- frame

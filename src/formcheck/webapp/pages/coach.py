@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import date
 from typing import Any
 
 import streamlit as st
@@ -40,6 +41,7 @@ def render() -> None:
     lang = ui.lang()
     if not ui.safety_passed(lang):
         return
+    ui.today_box(lang, date.today())
     _coaching(lang)
 
 
