@@ -341,11 +341,12 @@ MESSAGES: dict[str, Text] = {
     "new_session": Text(nl="Nieuwe sessie", en="New session"),
     "history_title": Text(nl="Eerdere sessies", en="Earlier sessions"),
     "history_empty": Text(nl="Nog geen eerdere sessies.", en="No earlier sessions yet."),
-    "delete_history": Text(nl="Mijn geschiedenis wissen", en="Delete my history"),
+    "delete_history": Text(nl="Al mijn gegevens wissen", en="Delete all my data"),
     "delete_confirm": Text(
-        nl="Weet je het zeker? Alle opgeslagen sessies op deze computer worden gewist. Dit kan niet "
-        "ongedaan worden gemaakt.",
-        en="Are you sure? Every saved session on this computer will be deleted. This cannot be undone.",
+        nl="Weet je het zeker? Alle sessies, programma's, pijnscores en PSK-scores op deze computer worden "
+        "gewist. Dit kan niet ongedaan worden gemaakt.",
+        en="Are you sure? Every session, programme, pain score and PSK score on this computer will be "
+        "deleted. This cannot be undone.",
     ),
     "delete_yes": Text(nl="Ja, alles wissen", en="Yes, delete everything"),
     "delete_no": Text(nl="Nee, bewaren", en="No, keep it"),

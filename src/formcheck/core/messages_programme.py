@@ -241,13 +241,6 @@ PROGRAMME_MESSAGES: dict[str, Text] = {
         nl="Gemaakt op {day} met formcheck, op de eigen computer van de patiënt.",
         en="Made on {day} with formcheck, on the patient's own computer.",
     ),
-    "delete_all_data": Text(nl="Al mijn gegevens wissen", en="Delete all my data"),
-    "delete_all_confirm": Text(
-        nl="Weet je het zeker? Alle sessies, programma's, pijnscores en PSK-scores op deze computer worden "
-        "gewist. Dit kan niet ongedaan worden gemaakt.",
-        en="Are you sure? Every session, programme, pain score and PSK score on this computer will be "
-        "deleted. This cannot be undone.",
-    ),
     "data_deleted": Text(nl="Al je gegevens zijn gewist.", en="All your data has been deleted."),
     # composing (physio)
     "compose_intro": Text(

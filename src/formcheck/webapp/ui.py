@@ -101,6 +101,43 @@ def title(name: str, lang: str) -> str:
         return name
 
 
+def delete_all_data(lang: str, button_key: str, prefix: str) -> None:
+    """The "delete all my data" button with a confirmation step (keys ``button_key``, ``{prefix}_yes``,
+    ``{prefix}_no``). Everything stored goes (:meth:`SessionStore.delete_all`); after it the page is run
+    again with ``st.session_state["fc_data_deleted"]`` set, for the page to say so.
+    """
+    asked = f"{prefix}_asked"
+    if not st.session_state.get(asked):
+        if st.button(t("delete_history", lang), key=button_key):
+            st.session_state[asked] = True
+            st.rerun()
+        return
+    st.warning(t("delete_confirm", lang))
+    yes, no = st.columns(2)
+    if yes.button(t("delete_yes", lang), key=f"{prefix}_yes", type="primary"):
+        st.session_state[asked] = False
+        c = existing_coach()
+        if c is not None:
+            c.flush()  # a save still queued must not bring a session back after the delete
+        try:
+            store().delete_all()
+        except StoreError as e:
+            st.error(t("save_failed", lang, error=str(e)))
+            return
+        if c is not None:
+            with c.lock:
+                c.on_rep = None
+                if not c.live:  # the finished session on the coach page is gone too (a live one goes on)
+                    c.record = None
+                    c.last_lift = None
+        st.session_state.pop("fc_run", None)  # a programme session in progress is gone with its rows
+        st.session_state["fc_data_deleted"] = True
+        st.rerun()
+    if no.button(t("delete_no", lang), key=f"{prefix}_no"):
+        st.session_state[asked] = False
+        st.rerun()
+
+
 def today_box(lang: str, day: date) -> None:
     """The start page's note of today's programme session (nothing when no programme is followed)."""
     try:

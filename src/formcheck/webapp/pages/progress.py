@@ -62,7 +62,7 @@ def render() -> None:
     _psk(tr, data, lang)
     _show(compute_progress(data, today(), tz), data, lang, heading="", exports=True)
     _open_file(lang)
-    _delete_all(lang)
+    ui.delete_all_data(lang, button_key="fc_delete_all", prefix="fc_delete_all")
 
 
 def _show(p: Progress, data: ProgressData, lang: str, heading: str, exports: bool) -> None:
@@ -172,33 +172,6 @@ def _psk(tr: TrackingStore, data: ProgressData, lang: str) -> None:
                 return
             st.success(t("psk_saved", lang))
             st.rerun()
-
-
-def _delete_all(lang: str) -> None:
-    """ "Delete all my data", with a confirmation step."""
-    if not st.session_state.get("fc_delete_all_asked"):
-        if st.button(t("delete_all_data", lang), key="fc_delete_all"):
-            st.session_state["fc_delete_all_asked"] = True
-            st.rerun()
-        return
-    st.warning(t("delete_all_confirm", lang))
-    yes, no = st.columns(2)
-    if yes.button(t("delete_yes", lang), key="fc_delete_all_yes", type="primary"):
-        st.session_state["fc_delete_all_asked"] = False
-        coach = ui.existing_coach()
-        if coach is not None:
-            coach.flush()  # a save still queued must not bring a session back after the delete
-        try:
-            ui.store().delete_all()
-        except StoreError as e:
-            st.error(t("save_failed", lang, error=str(e)))
-            return
-        st.session_state.pop("fc_run", None)
-        st.session_state["fc_data_deleted"] = True
-        st.rerun()
-    if no.button(t("delete_no", lang), key="fc_delete_all_no"):
-        st.session_state["fc_delete_all_asked"] = False
-        st.rerun()
 
 
 if __name__ == "__main__":  # st.navigation runs this file as a script
