@@ -1,4 +1,5 @@
-"""The ``formcheck`` command: analyze a video, write a report, list exercises, evaluate against labels.
+"""The ``formcheck`` command: analyze a video, write a report, list exercises, teach one, evaluate against
+labels.
 
 Every failure the user can cause (missing or broken video, unknown exercise, broken template, missing
 model) ends with one clear line on stderr and a non-zero exit code, never a traceback.
@@ -16,7 +17,8 @@ from typing import Any
 
 from formcheck import __version__
 from formcheck.core.geometry import FEATURES
-from formcheck.core.templates import LANGS, TemplateError, available, load_template
+from formcheck.core.teach import TeachError
+from formcheck.core.templates import LANGS, TemplateError, available, builtin_names, load_template
 
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -73,6 +75,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--lang", choices=LANGS, default="en")
 
+    t = sub.add_parser(
+        "teach",
+        help="teach a new exercise from a demonstration video",
+        description="Derive an exercise template from a side-on video of 2-5 good reps (or a saved pose "
+        "trace, .npz) and save it in your exercises folder (or --out), where 'formcheck exercises' lists it "
+        "and --exercise NAME uses it. The demonstration's traces are kept beside it (NAME.demo.json) to "
+        "compare a patient's reps with it.",
+    )
+    t.add_argument("video", help="demonstration video (mp4, mov, avi, webm, ...) or a pose trace (.npz)")
+    t.add_argument("--name", "-n", required=True, help="name of the new exercise (letters, digits, _)")
+    t.add_argument("--out", type=Path, help="write NAME.toml here (a folder, or a file NAME.toml)")
+    t.add_argument("--overwrite", action="store_true", help="replace an exercise of that name already saved")
+    t.add_argument(
+        "--from-start",
+        action="store_true",
+        help="a recording that starts away from rest counts its first return (e.g. a lift from the load)",
+    )
+    t.add_argument("--model", choices=("lite", "full", "heavy"), default="full", help="pose model")
+
     f = sub.add_parser("features", help="list feature names and units", description="List the features.")
     f.set_defaults(lang="en")
 
@@ -124,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "teach":
+            return _teach(args)
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return 130
@@ -131,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (UserError, TemplateError) as e:
+    except (UserError, TemplateError, TeachError) as e:
         print(f"formcheck: error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as e:  # the last line of defence: one line, no traceback
@@ -149,12 +172,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exercises(args: argparse.Namespace) -> int:
+    builtin = set(builtin_names())
     for name in available():
+        mine = "" if name in builtin else (", taught" if args.lang == "en" else ", aangeleerd")
         try:
             t = load_template(name)
-            print(f"{name:12s} {t.title.get(args.lang)} ({t.camera.view} view, {t.target_reps} reps)")
+            print(f"{name:12s} {t.title.get(args.lang)} ({t.camera.view} view, {t.target_reps} reps{mine})")
         except TemplateError as e:
             print(f"{name:12s} BROKEN: {e}")
+    return 0
+
+
+def _teach(args: argparse.Namespace) -> int:
+    from formcheck.analysis.teach import check_name, describe, normalise_name, read_demo, save, teach_trace
+
+    name = normalise_name(args.name)
+    folder: Path | None = None
+    if args.out is not None:
+        if args.out.suffix == ".toml":
+            if normalise_name(args.out.stem) != name:
+                raise UserError(f"--out {args.out}: the file must be called {name}.toml (the exercise name)")
+            folder = args.out.parent
+        else:
+            if args.out.exists() and not args.out.is_dir():
+                raise UserError(f"--out {args.out} exists and is not a folder")
+            folder = args.out
+    check_name(name, folder, overwrite=args.overwrite)  # before the slow pose pass
+    video = Path(args.video)
+    total = 0
+    if video.suffix.lower() != ".npz":
+        from formcheck.pose.video import VideoError, probe
+
+        try:
+            total = probe(video).frames
+        except VideoError as e:
+            raise TeachError("teach_unreadable", reason=str(e)) from None
+    bar = _progress(total, quiet=total == 0)
+    try:
+        trace = read_demo(video, args.model, progress=bar.update)
+    finally:
+        bar.close()
+    taught = teach_trace(trace, name, from_start=args.from_start)
+    path = save(taught, folder, overwrite=args.overwrite)
+    print(describe(taught))
+    print(f"saved: {path} (and {path.stem}.demo.json); use it with --exercise {name}")
     return 0
 
 
@@ -258,6 +319,9 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
         if "hold_s" in r and r["hold_s"] is not None:
             extra.append(f"{'vastgehouden' if nl else 'held'} {r['hold_s']:.1f} s")
         faults = ", ".join(r["faults"]) or ("geen fouten" if nl else "no faults")
+        if r.get("demo"):  # a taught exercise: how close to the demonstration
+            shown = "als voorgedaan" if nl else "as shown"
+            extra.append(f"{shown} {r['demo']['score']:.0f}: {r['demo']['cue']}")
         trial = r.get("experimental_faults") or []
         if trial:  # thresholds not yet checked on real recordings: said apart, never as a verdict
             faults += f"; {'experimenteel' if nl else 'experimental'}: {', '.join(trial)}"

@@ -395,6 +395,12 @@ class Analysis:
             "max_people": int(tr.n_people.max()) if tr.frames else 0,
             "notes": list(self.notes),
         }
+        from formcheck.analysis.teach import compare_analysis
+
+        demo = compare_analysis(self)  # a taught exercise: each rep against the demonstration
+        if demo is not None:
+            for rep, match in zip(doc["rep_details"], demo, strict=True):
+                rep["demo"] = match
         if frames_with_pose == 0:
             doc["notes"].append(message("no_person_in_video", self.lang))
         if tr.frames and float(np.mean(tr.n_people >= 2)) > MULTIPLE_PEOPLE_SHARE:

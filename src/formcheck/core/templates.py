@@ -574,20 +574,47 @@ def load_template_file(path: str | Path) -> Template:
     return t
 
 
-def available() -> list[str]:
-    """Names of the built-in templates, sorted."""
+def user_dir() -> Path:
+    """The folder of the user's own templates (taught by demonstration, see :mod:`formcheck.analysis.teach`):
+    ``$FORMCHECK_EXERCISES_DIR``, else ``exercises`` in formcheck's user data folder. Not created here."""
+    from formcheck.paths import exercises_dir
+
+    return exercises_dir()
+
+
+def builtin_names() -> list[str]:
+    """Names of the templates shipped with formcheck, sorted."""
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
 
+def user_names() -> list[str]:
+    """Names of the user's own templates, sorted; a file named like a built-in one is left out (the built-in
+    one wins, and a taught template may never take a built-in name)."""
+    folder = user_dir()
+    if not folder.is_dir():
+        return []
+    builtin = set(builtin_names())
+    return sorted(p.stem for p in folder.glob("*.toml") if p.is_file() and p.stem not in builtin)
+
+
+def available() -> list[str]:
+    """Names of every template: the built-in ones, then the user's own (each group sorted)."""
+    return builtin_names() + user_names()
+
+
 def load_template(name_or_path: str) -> Template:
-    """A built-in template by name, or a template file by path (anything ending in ``.toml``).
+    """A template by name (built-in first, then the user's own), or a template file by path (anything ending
+    in ``.toml``).
 
     Raises:
         TemplateError: unknown exercise (the message lists the known ones) or an invalid template.
     """
     if name_or_path.endswith(".toml"):
         return load_template_file(name_or_path)
-    path = builtin_dir() / f"{name_or_path.replace('-', '_')}.toml"
+    name = name_or_path.replace("-", "_")
+    path = builtin_dir() / f"{name}.toml"
     if not path.is_file():
+        path = user_dir() / f"{name}.toml"
+    if not path.is_file() or "/" in name or "\\" in name:
         raise TemplateError(f"unknown exercise '{name_or_path}': choose one of {', '.join(available())}")
     return load_template_file(path)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.core.engine import RepRecord
+from formcheck.paths import data_dir
 
 #: File name of the history database inside the data folder.
 DB_NAME = "formcheck.sqlite3"
@@ -152,16 +153,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class StoreError(Exception):
     """The history cannot be read or written; the message is one line meant for the user."""
-
-
-def data_dir() -> Path:
-    """The folder that holds formcheck's user data (not created here)."""
-    override = os.environ.get("FORMCHECK_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "formcheck"
 
 
 def now_iso() -> str:
