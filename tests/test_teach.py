@@ -119,7 +119,8 @@ def test_taught_toml_validates_and_counts_the_demo_itself(bridge_taught) -> None
 def test_cycle_when_the_demo_starts_mid_way() -> None:
     """A synthetic demonstration starting between the turning points (a cat-cow from a flat back)."""
     t = np.arange(0, 12, 1 / 30)
-    feats = synthetic(t, {"trunk_incline": 90 + 0 * t, "neck_flexion": 30 * np.sin(2 * np.pi * t / 4)})
+    wave = np.sin(2 * np.pi * t / 4)
+    feats = synthetic(t, {"neck_flexion": 20 + 30 * wave, "shoulder_angle": 60 + 20 * wave})
     taught = derive(t, feats, "wave")
     assert taught.movement.feature == "neck_flexion"
     assert taught.movement.kind == "cycle"
@@ -167,6 +168,14 @@ def test_no_movement_is_refused() -> None:
     with pytest.raises(TeachError) as e:
         teach_trace(still, "still")
     assert e.value.code == "teach_no_movement"
+
+
+def test_one_noisy_signal_alone_is_no_movement() -> None:
+    """Reps that show in one feature only (e.g. a flickering silhouette) are not reps."""
+    t = np.arange(0, 12, 1 / 30)
+    with pytest.raises(TeachError) as e:
+        derive(t, synthetic(t, {"neck_flexion": 20 + 30 * np.sin(2 * np.pi * t / 4)}), "flicker")
+    assert e.value.code == "teach_few_reps"
 
 
 def test_noise_only_is_refused() -> None:
@@ -281,11 +290,12 @@ def test_cli_builtin_name_is_one_line(exercises: Path) -> None:
 
 
 @pytest.mark.model
-def test_cli_teach_from_a_real_video_with_one_rep_says_so() -> None:
+def test_cli_teach_from_a_real_video_with_one_rep_says_so(exercises: Path) -> None:
     """The real pose model on the committed clip (one bridge): refused as fewer than 2 reps."""
     res = cli("teach", DATA / "clips" / "physioplus_bridging.mp4", "--name", "one", "--model", "lite",
-              env={"FORMCHECK_EXERCISES_DIR": "/nonexistent/never_written"})  # fmt: skip
+              env={"FORMCHECK_EXERCISES_DIR": str(exercises)})  # fmt: skip
     one_line(res, "at least 2")
+    assert not exercises.exists()
 
 
 @pytest.mark.model
