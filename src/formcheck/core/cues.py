@@ -17,11 +17,14 @@ POSITION = "position"
 #: Suffixes of the hold cues: minimum reached ("well held, lower slowly") and maximum reached.
 HOLD_DONE_SUFFIX = "_done"
 HOLD_MAX_SUFFIX = "_max"
+#: Suffix of a hold's recurring reminder (e.g. "keep breathing").
+HOLD_REMINDER_SUFFIX = "_reminder"
 
 
 def cue_is_good(code: str) -> bool:
     """Whether cue ``code`` is praise or good news (green) rather than a correction."""
-    return code in (GOOD_REP, READY) or code.endswith((HOLD_DONE_SUFFIX, HOLD_MAX_SUFFIX))
+    hold_news = (HOLD_DONE_SUFFIX, HOLD_MAX_SUFFIX, HOLD_REMINDER_SUFFIX)
+    return code in (GOOD_REP, READY) or code.endswith(hold_news)
 
 
 class Priority(IntEnum):

@@ -5,9 +5,9 @@ No clock reads and no I/O: timestamps come in with the features, so the same eng
 synthetic traces.
 
 Per frame it tracks the set-up checks, whether the person is in the starting position, the current phase
-(bands with gaps: noise inside a gap never changes the phase, and a phase is entered only after its band has
-held for ``dwell_s``), reps, the hold timer, live faults and which cue to show. Each finished rep becomes a
+(from the rep detector), reps, the hold timer, live faults and which cue to show. Each finished rep becomes a
 :class:`RepRecord` with its times, range of motion, peaks, hold, tempo, faults, score and technique.
+A per-leg template (knee-to-chest) runs one rep detector per leg; its reps and holds carry the leg.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 import warnings
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from formcheck.core.cues import (
     GOOD_REP,
     HOLD_DONE_SUFFIX,
     HOLD_MAX_SUFFIX,
+    HOLD_REMINDER_SUFFIX,
     POSITION,
     READY,
     CueEvent,
@@ -32,7 +33,7 @@ from formcheck.core.cues import (
 )
 from formcheck.core.messages import MESSAGES
 from formcheck.core.reps import RepDetector, RepSpan
-from formcheck.core.templates import Band, Template, Text
+from formcheck.core.templates import Band, Template, Text, leg_feature
 
 #: Set-up thresholds (units as in :data:`formcheck.core.geometry.FEATURES`).
 MIN_VISIBILITY = 0.5
@@ -78,6 +79,7 @@ class RepRecord:
         technique: technique label at the turning point (templates that classify), else None; also None
             when the trunk was seen end-on (see :data:`TECHNIQUE_MAX_SIDE_VIEW`).
         reba: REBA-style ``{"trunk": 1-4, "legs": 1-3}`` at the turning point (technique templates).
+        side: the leg (``left``/``right``, the person's own) of a per-leg template's rep, else None.
     """
 
     index: int
@@ -93,6 +95,7 @@ class RepRecord:
     technique: str | None
     reba: dict[str, int] | None
     experimental_faults: tuple[str, ...] = ()
+    side: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class EngineState:
         issues: set-up problems now (message codes), most important first.
         live_faults: fault codes crossing their threshold in this frame.
         bad_joints: joint names to colour red (side-free names such as ``hip``).
+        side: the leg whose hold or rep is in progress (per-leg templates), else None.
     """
 
     t_s: float
@@ -126,14 +130,16 @@ class EngineState:
     issues: tuple[str, ...]
     live_faults: tuple[str, ...]
     bad_joints: frozenset[str]
+    side: str | None = None
 
 
 @dataclass
 class _Frame:
-    """One frame kept for judging the rep it will turn out to belong to."""
+    """One frame kept for judging the rep it will turn out to belong to (the phase of each leg's detector;
+    one for templates that are not per leg)."""
 
     t: float
-    phase: str
+    phases: tuple[str, ...]
     values: tuple[float, ...]
 
 
@@ -146,6 +152,7 @@ class _Hold:
     max_done: bool = False
     first_top_t: float | None = None
     last_top_t: float | None = None
+    reminders: int = 0
 
 
 #: Set-up problem codes (see :mod:`formcheck.core.messages`), most important first.
@@ -216,7 +223,11 @@ class Engine:
         self.require_setup = require_setup
         self.cues = CueSelector()
         self.reps: list[RepRecord] = []
-        self.detector = RepDetector(template.count)
+        self._legs = template.legs
+        self.detectors = [
+            RepDetector(replace(template.count, feature=leg_feature(template.count.feature, leg)))
+            for leg in self._legs
+        ]
         self._phase: str | None = None
         self._counting = False
         self._ready_since: float | None = None
@@ -227,9 +238,9 @@ class Engine:
         self._issues: list[str] = []
         self._tracked = sorted(template.features | ({"side_view"} if template.technique else set()))
         self._frames: deque[_Frame] = deque()
-        self._hold = _Hold()
-        self._away = False
-        self._last_value = math.nan
+        self._holds = [_Hold() for _ in self._legs]
+        self._aways = [False for _ in self._legs]
+        self._last_values = [math.nan for _ in self._legs]
         self._settling: list[tuple[float, float, Mapping[str, float]]] = []
         self._ready_said = False
         self._live_since: dict[str, float] = {}
@@ -295,7 +306,8 @@ class Engine:
         ):
             self.cues.offer(t_s, POSITION, self.t.position.cue, Priority.POSITION)
         new_cue = self.cues.select(t_s)
-        hold_s = self._hold.s if self._away and self.t.hold is not None else 0.0
+        now = self._active()
+        hold_s = self._holds[now].s if now is not None and self.t.hold is not None else 0.0
         return EngineState(
             t_s=t_s,
             phase=self._phase,
@@ -309,7 +321,18 @@ class Engine:
             issues=tuple(self._issues),
             live_faults=tuple(live),
             bad_joints=frozenset(bad),
+            side=self._legs[now] if now is not None else None,
         )
+
+    @property
+    def detector(self) -> RepDetector:
+        """The rep detector (the first leg's, for a per-leg template)."""
+        return self.detectors[0]
+
+    def _active(self) -> int | None:
+        """The index of the leg (or the one count) away from rest now, the longest-held first; or None."""
+        away = [i for i, a in enumerate(self._aways) if a]
+        return max(away, key=lambda i: self._holds[i].s) if away else None
 
     def _update_issues(self, t_s: float, feats: Mapping[str, float]) -> set[str]:
         """Debounce the set-up problems; returns the ones seen in this very frame."""
@@ -334,57 +357,53 @@ class Engine:
 
     def _restart(self) -> None:
         """Out of position for long: whatever was in progress is not a rep; the person's range is kept."""
-        self.detector = self.detector.restarted()
+        self.detectors = [d.restarted() for d in self.detectors]
         self._frames.clear()
-        self._hold = _Hold()
-        self._away = False
+        self._holds = [_Hold() for _ in self._legs]
+        self._aways = [False for _ in self._legs]
         self._phase = None
 
     def _step(
         self, t_s: float, dt: float, feats: Mapping[str, float]
     ) -> tuple[RepRecord | None, list[str], set[str]]:
         rule = self.t.count
-        value = _get(feats, rule.feature)
-        self._last_value = value if math.isfinite(value) else self._last_value
-        step = self.detector.update(t_s, value)
-        self._phase = step.phase
         away_phase = rule.phases[1]
-        was_away = self._away
-        self._away = rule.kind == "excursion" and step.phase == away_phase
-        if step.started is not None or (self._away and not was_away):
-            self._hold = _Hold()
-        self._frames.append(_Frame(t_s, step.phase or "", tuple(_get(feats, name) for name in self._tracked)))
+        steps = []
+        for i, det in enumerate(self.detectors):
+            value = _get(feats, det.rule.feature)
+            self._last_values[i] = value if math.isfinite(value) else self._last_values[i]
+            step = det.update(t_s, value)
+            was_away = self._aways[i]
+            self._aways[i] = rule.kind == "excursion" and step.phase == away_phase
+            if step.started is not None or (self._aways[i] and not was_away):
+                self._holds[i] = _Hold()
+            steps.append(step)
+        now = self._active()
+        self._phase = steps[now].phase if now is not None else next((s.phase for s in steps if s.phase), None)
+        values = tuple(_get(feats, name) for name in self._tracked)
+        self._frames.append(_Frame(t_s, tuple(s.phase or "" for s in steps), values))
         while self._frames and t_s - self._frames[0].t > rule.max_s + 1.0:
             self._frames.popleft()
 
-        hold = self.t.hold
-        if self._away:
-            h = self._hold
-            if step.at_top:
-                h.first_top_t = t_s if h.first_top_t is None else h.first_top_t
-                h.last_top_t = t_s
-                if hold is None or all(_in(b, feats) for b in hold.require):
-                    h.s += dt
-            if hold is not None:
-                if not h.done and h.s >= hold.min_s:
-                    h.done = True
-                    self.cues.offer(
-                        t_s, hold.code + HOLD_DONE_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0
-                    )
-                if not h.max_done and h.s >= hold.max_s:  # long enough: time to lower
-                    h.max_done = True
-                    self.cues.offer(t_s, hold.code + HOLD_MAX_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0)
+        for i, step in enumerate(steps):
+            if self._aways[i]:
+                self._time_hold(i, step.at_top, t_s, dt, feats)
 
         live: list[str] = []
         bad: set[str] = set()
-        in_rep = self._away or (rule.kind == "cycle" and step.phase is not None)
         for fault in self.t.faults:
             if not fault.live or fault.experimental:
                 continue
-            window_now = (fault.during in ("rep", "to_turn", "from_turn") and in_rep) or fault.during == (
-                step.phase
-            )
-            if window_now and fault.crossed(_get(feats, fault.feature)):
+            crossed = False
+            for i, step in enumerate(steps):
+                in_rep = self._aways[i] or (rule.kind == "cycle" and step.phase is not None)
+                window_now = (fault.during in ("rep", "to_turn", "from_turn") and in_rep) or fault.during == (
+                    step.phase
+                )
+                crossed |= window_now and fault.crossed(
+                    _get(feats, leg_feature(fault.feature, self._legs[i]))
+                )
+            if crossed:
                 since = self._live_since.setdefault(fault.code, t_s)
                 if t_s - since >= LIVE_FAULT_S:  # a single odd frame is not a fault to cue
                     live.append(fault.code)
@@ -393,17 +412,42 @@ class Engine:
             else:
                 self._live_since.pop(fault.code, None)
 
-        new_rep = self._finish(step.finished) if step.finished is not None else None
+        new_rep = None
+        for i, step in enumerate(steps):
+            if step.finished is not None:
+                new_rep = self._finish(step.finished, i) or new_rep
         return new_rep, live, bad
 
-    def _finish(self, span: RepSpan) -> RepRecord | None:
+    def _time_hold(self, i: int, at_top: bool, t_s: float, dt: float, feats: Mapping[str, float]) -> None:
+        """Advance the hold of count ``i`` (a leg) by ``dt`` when at the top and every hold band is met."""
+        hold = self.t.hold
+        h = self._holds[i]
+        leg = self._legs[i]
+        if at_top:
+            h.first_top_t = t_s if h.first_top_t is None else h.first_top_t
+            h.last_top_t = t_s
+            if hold is None or all(_in(b, feats, leg) for b in hold.require):
+                h.s += dt
+        if hold is None:
+            return
+        if not h.done and h.s >= hold.min_s:
+            h.done = True
+            self.cues.offer(t_s, hold.code + HOLD_DONE_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0)
+        if not h.max_done and h.s >= hold.max_s:  # long enough: time to lower
+            h.max_done = True
+            self.cues.offer(t_s, hold.code + HOLD_MAX_SUFFIX, hold.done_cue, Priority.HOLD, ttl_s=2.0)
+        if hold.reminder is not None and hold.reminder_s > 0 and int(h.s // hold.reminder_s) > h.reminders:
+            h.reminders = int(h.s // hold.reminder_s)
+            self.cues.offer(t_s, hold.code + HOLD_REMINDER_SUFFIX, hold.reminder, Priority.HOLD, ttl_s=3.0)
+
+    def _finish(self, span: RepSpan, i: int = 0) -> RepRecord | None:
         frames = [f for f in self._frames if f.t >= span.start_s - 1e-9]
         if not frames:
             return None
-        record = self._judge(span, frames)
+        record = self._judge(span, frames, i)
         self.reps.append(record)
         if self.t.count.kind == "excursion":
-            self._hold = _Hold()
+            self._holds[i] = _Hold()
         if record.faults:
             first = record.faults[0]
             text = self.t.fault_cue(first) or Text(nl=first, en=first)
@@ -415,8 +459,12 @@ class Engine:
     def finish(self, t_s: float) -> list[RepRecord]:
         """The recording or session has ended: count what only the end can settle (see
         :meth:`formcheck.core.reps.RepDetector.finish`). Returns the reps that complete by it."""
-        spans = self.detector.finish(t_s, self._last_value)
-        return [r for r in (self._finish(span) for span in spans) if r is not None]
+        done = []
+        for i, det in enumerate(self.detectors):
+            for span in det.finish(t_s, self._last_values[i]):
+                record = self._finish(span, i)
+                done += [record] if record is not None else []
+        return done
 
     # ------------------------------------------------------------------------------------------ judging
 
@@ -426,16 +474,17 @@ class Engine:
                 return f.priority
         return Priority.AFTER_REP
 
-    def _judge(self, span: RepSpan, frames: list[_Frame]) -> RepRecord:
+    def _judge(self, span: RepSpan, frames: list[_Frame], i: int = 0) -> RepRecord:
         rule = self.t.count
+        leg = self._legs[i]
         t = np.array([f.t for f in frames])
-        phases = np.array([f.phase for f in frames])
+        phases = np.array([f.phases[i] for f in frames])
         cols = np.array([f.values for f in frames], dtype=np.float64).reshape(len(frames), -1)
         vals = {name: cols[:, i] for i, name in enumerate(self._tracked)}
         turn_i = int(np.argmin(np.abs(t - span.turn_s)))
         # the posture at the turning point: median over the frames within TURN_WINDOW of the rep's range
         # from the extreme (a pause at the bottom or top is judged as a whole, not by one noisy frame)
-        sig = vals[rule.feature]
+        sig = vals[leg_feature(rule.feature, leg)]
         near = np.zeros(len(t), bool)
         near[turn_i] = True
         if rule.kind == "excursion" and np.isfinite(sig).any():
@@ -453,12 +502,15 @@ class Engine:
         windows = {"rep": np.ones(len(t), bool), "to_turn": index <= turn_i, "from_turn": index >= turn_i}
         for f in self.t.faults:
             sel = windows.get(f.during, phases == f.during)
-            v = vals[f.feature][sel]
+            name = leg_feature(f.feature, leg)
+            v = vals[name][sel]
             v = v[np.isfinite(v)]
             if f.stat == "extreme":
-                value = peaks[f.feature]
+                value = peaks[name]
             elif v.size == 0:
                 continue
+            elif f.stat == "rise":  # above the first value seen in the window
+                value = float(np.max(v) - v[0])
             else:
                 value = float({"max": np.max, "min": np.min, "mean": np.mean}[f.stat](v))
             if f.crossed(value) and f.experimental:
@@ -468,7 +520,7 @@ class Engine:
                 penalty += f.penalty
         hold_s = None
         tempo_s: dict[str, float] = {}
-        h = self._hold
+        h = self._holds[i]
         if self.t.hold is not None and rule.kind == "excursion":
             hold_s = round(h.s, 2)
             if h.s < self.t.hold.min_s:
@@ -513,16 +565,25 @@ class Engine:
             technique=technique,
             reba=reba,
             experimental_faults=tuple(experimental),
+            side=leg,
         )
 
     # ------------------------------------------------------------------------------------------ the end
 
     def in_progress(self) -> dict[str, float | str] | None:
         """The unfinished excursion at this moment (e.g. a hold still going when the video ends), or None."""
-        if not self._away:
+        now = self._active()
+        if now is None:
             return None
-        start = self.detector.started_at
-        return {"start_s": start, "phase": self._phase or "", "hold_s": round(self._hold.s, 2)}
+        start = self.detectors[now].started_at
+        out: dict[str, float | str] = {
+            "start_s": start,
+            "phase": self._phase or "",
+            "hold_s": round(self._holds[now].s, 2),
+        }
+        if self._legs[now] is not None:
+            out["side"] = str(self._legs[now])
+        return out
 
 
 def _get(feats: Mapping[str, float], name: str) -> float:
@@ -530,5 +591,5 @@ def _get(feats: Mapping[str, float], name: str) -> float:
     return math.nan if v is None else float(v)
 
 
-def _in(band: Band, feats: Mapping[str, float]) -> bool:
-    return band.contains(_get(feats, band.feature))
+def _in(band: Band, feats: Mapping[str, float], leg: str | None = None) -> bool:
+    return band.contains(_get(feats, leg_feature(band.feature, leg)))

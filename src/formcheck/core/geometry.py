@@ -46,6 +46,17 @@ FEATURES: Mapping[str, str] = {
     "spine_flexion": "deg; neck_flexion plus the back's arc angle (8 x back_curvature rad), > 0 rounded",
     "low_back_hollow": "trunk lengths; low back's dorsal contour in front of the buttock's, > 0 hollow",
     "stoop_squat_index": "0..1; knee_flexion / (knee_flexion + trunk_incline), 1 = pure squat, 0 = stoop",
+    "hip_flexion_left": "deg; left thigh from the trunk line continued past the hip, to the front: "
+    "0 = in line, 90 = at right angles, about 140 = knee at the chest, < 0 hip extended",
+    "hip_flexion_right": "deg; the same for the right thigh",
+    "leg_raise_left": "deg; left shin from the trunk line continued past the hip, to the front: 0 = in line, "
+    "90 = at right angles (pointing up when lying on the back); a straight leg's raise angle",
+    "leg_raise_right": "deg; the same for the right shin",
+    "knee_angle_left": "deg; interior angle of the left knee, 180 = straight",
+    "knee_angle_right": "deg; interior angle of the right knee, 180 = straight",
+    "knee_height": "leg lengths; camera-side knee height above the lowest point of either foot",
+    "body_line": "deg; shoulder-hip-ankle line on the camera side, 180 = straight, < 180 hips piked, "
+    "> 180 hips sagging",
     "visibility": "0..1; mean visibility of the nose and the camera-side shoulder, hip, knee and ankle",
     "in_frame": "0..1; share of those five landmarks seen inside the picture",
     "side_view": "ratio; shoulder width / trunk length in the picture, small = seen from the side",
@@ -188,8 +199,34 @@ def compute_features(
         kf = np.clip(f["knee_flexion"], 0.0, None)
         f["stoop_squat_index"] = kf / (kf + np.clip(f["trunk_incline"], 0.0, None))
 
+    f.update(_leg_features(px, side, mid_sh, mid_hip, ground, leg))
     f.update(_quality(lm, px, size, side))
     return f
+
+
+def _leg_features(
+    px: np.ndarray, side: Side, mid_sh: np.ndarray, mid_hip: np.ndarray, ground: np.ndarray, leg: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per-leg angles (both legs, named by the person's own side) and the plank's line and knee height.
+
+    Each leg is measured against the trunk's direction (mid-shoulder to mid-hip) placed at that leg's own
+    hip, so a far leg whose shoulder is hidden is still measured; the front is the camera side's (one
+    chirality for both legs, as both face the same way).
+    """
+    ch = chirality_of(side)
+    trunk = mid_sh - mid_hip
+    out: dict[str, np.ndarray] = {}
+    for s in (Side.LEFT, Side.RIGHT):
+        name = s.name.lower()
+        hip, knee, ankle = (px[:, sided(j, s)] for j in ("hip", "knee", "ankle"))
+        out[f"hip_flexion_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, knee, ch)
+        out[f"leg_raise_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, hip + (ankle - knee), ch)
+        out[f"knee_angle_{name}"] = angle_at(hip, knee, ankle)
+    sh, hip, knee, ankle = (px[:, sided(j, side)] for j in ("shoulder", "hip", "knee", "ankle"))
+    out["body_line"] = signed_angle_at(sh, hip, ankle, ch)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["knee_height"] = (ground - knee[:, 1]) / leg
+    return out
 
 
 def body_scale(px: np.ndarray, side: Side) -> tuple[np.ndarray, np.ndarray]:

@@ -62,6 +62,10 @@ class CountRule:
         hold_share: the top of an excursion, for holds: within this share of its range from the peak.
         median_s: the signal is the median of the last ``median_s`` seconds of values (causal), so that a
             pose estimate that jumps for a few frames (a limb hidden behind a barbell's plates) is no rep.
+        rest_level: where rest is when the body says so (the knees on the floor: a knee height of 0), or
+            None. Only for a recording that starts away from it: a start at least ``min_range`` beyond it is
+            away from rest from the first frame (a plank already held), so its hold is timed; it counts as a
+            rep only with ``from_start``. After that, rest is the person's own level as always.
     """
 
     feature: str
@@ -76,6 +80,7 @@ class CountRule:
     max_s: float = 120.0
     hold_share: float = 0.15
     median_s: float = 0.3
+    rest_level: float | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,16 @@ class RepDetector:
                 self._t0 = t
             if t - self._t0 < self.rule.median_s:  # the median is not steady yet: no level to keep
                 return Step(phase=None)
+            first = self._lo == math.inf  # the first steady frame: nothing seen yet
+            rest_level = self.rule.rest_level
+            if first and rest_level is not None and y - self._sign * rest_level >= self.rule.min_range:
+                # rest is known and the recording starts well away from it: away from the first frame
+                self._state = "out"
+                self._start_t = self._t0
+                self._countable = self.rule.from_start
+                self._lo = self._sign * self.rule.rest_level
+                self._hi, self._hi_t = y, t
+                return self._out(t, y)
             if y < self._lo:
                 self._lo, self._lo_t = y, t
             if y > self._hi:

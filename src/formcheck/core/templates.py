@@ -7,6 +7,10 @@ phases, hold and tempo targets, the technique classes and
 faults with their fixed thresholds (each with its source in a comment), and cue texts in Dutch and English.
 Any unknown key, missing field or impossible range is a
 :class:`TemplateError` naming the file, the key and what was expected.
+
+Per-leg exercises (knee-to-chest, hamstring stretch) name their count feature with ``{leg}`` (e.g.
+``hip_flexion_{leg}``): each leg is counted on its own, and the hold bands and faults may say ``{leg}``
+(the leg of the rep) and ``{other}`` (the other leg); see :func:`leg_feature`.
 """
 
 from __future__ import annotations
@@ -26,12 +30,23 @@ _T = TypeVar("_T")
 
 LANGS: tuple[str, ...] = ("nl", "en")
 VIEWS: tuple[str, ...] = ("side", "front")
-STATS: tuple[str, ...] = ("max", "min", "mean", "extreme")
+#: ``rise``: the most the value rose over the window above its first seen value (e.g. the other leg lifting).
+STATS: tuple[str, ...] = ("max", "min", "mean", "extreme", "rise")
 #: Fault windows besides the phase names: the whole rep, up to the turning point, from it on.
 WINDOWS: tuple[str, ...] = ("rep", "to_turn", "from_turn")
 CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "knee", "hip", "chest")
 #: Start postures the camera-placement picture can draw.
-POSTURES: tuple[str, ...] = ("standing", "supine_knees_bent", "all_fours")
+POSTURES: tuple[str, ...] = ("standing", "supine_knees_bent", "all_fours", "supine", "plank")
+#: The legs of a per-leg exercise, by the person's own side.
+LEGS: tuple[str, str] = ("left", "right")
+
+
+def leg_feature(name: str, leg: str | None) -> str:
+    """``name`` with ``{leg}`` replaced by ``leg`` and ``{other}`` by the other leg (unchanged for None)."""
+    if leg is None:
+        return name
+    other = LEGS[1 - LEGS.index(leg)]
+    return name.replace("{leg}", leg).replace("{other}", other)
 
 
 class TemplateError(ValueError):
@@ -87,7 +102,10 @@ class Position:
 
 @dataclass(frozen=True)
 class Hold:
-    """A hold target in one phase; the timer runs only while every ``require`` band is met."""
+    """A hold target in one phase; the timer runs only while every ``require`` band is met.
+
+    ``reminder`` (e.g. "keep breathing") is cued every ``reminder_s`` seconds of holding, when given.
+    """
 
     phase: str
     min_s: float
@@ -97,6 +115,8 @@ class Hold:
     penalty: float
     cue: Text
     done_cue: Text
+    reminder: Text | None = None
+    reminder_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -204,6 +224,11 @@ class Template:
             return self.hold.cue
         return None
 
+    @property
+    def legs(self) -> tuple[str | None, ...]:
+        """``LEGS`` when each leg is counted on its own (the count feature says ``{leg}``), else (None,)."""
+        return LEGS if "{leg}" in self.count.feature else (None,)
+
     def phase(self, name: str) -> Phase:
         """The phase called ``name``."""
         for p in self.phases:
@@ -213,14 +238,14 @@ class Template:
 
     @property
     def features(self) -> frozenset[str]:
-        """Every feature the template reads."""
+        """Every feature the template reads (per-leg names for both legs)."""
         names = {self.count.feature} | {b.feature for b in self.position.require}
         names |= {f.feature for f in self.faults} | set(self.display)
         if self.hold:
             names |= {b.feature for b in self.hold.require}
         if self.technique:
             names |= {b.feature for c in self.technique.classes for b in c.require}
-        return frozenset(names)
+        return frozenset(leg_feature(n, leg) for n in names for leg in self.legs)
 
     @property
     def needs_mask(self) -> bool:
@@ -335,29 +360,35 @@ class _Reader:
 TableReader = _Reader
 
 
-def _feature(r: _Reader, key: str = "feature") -> str:
+def _feature(r: _Reader, key: str = "feature", legs: bool = False) -> str:
+    """A known feature name; with ``legs`` it may say ``{leg}`` and ``{other}`` (per-leg templates)."""
     name = r.str(key)
+    if legs and ("{leg}" in name or "{other}" in name):
+        if any(leg_feature(name, leg) not in FEATURES for leg in LEGS):
+            r.fail(r.key(key), f"expected a per-leg feature (such as hip_flexion_{{leg}}), got '{name}'")
+        return name
     if name not in FEATURES:
-        r.fail(r.key(key), f"expected a known feature ({', '.join(FEATURES)}), got '{name}'")
+        hint = " ({leg} and {other} only in a per-leg template)" if "{" in name else ""
+        r.fail(r.key(key), f"expected a known feature ({', '.join(FEATURES)}), got '{name}'{hint}")
     return name
 
 
-def _band_fields(r: _Reader) -> Band:
+def _band_fields(r: _Reader, legs: bool = False) -> Band:
     """The ``feature``, ``min`` and ``max`` keys of a table (which may hold other keys too)."""
-    b = Band(feature=_feature(r), min=r.num("min"), max=r.num("max"))
+    b = Band(feature=_feature(r, legs=legs), min=r.num("min"), max=r.num("max"))
     if b.min >= b.max:
         r.fail(r.key("max"), f"expected max > min, got min {b.min:g} and max {b.max:g}")
     return b
 
 
-def _band(r: _Reader) -> Band:
-    b = _band_fields(r)
+def _band(r: _Reader, legs: bool = False) -> Band:
+    b = _band_fields(r, legs)
     r.done()
     return b
 
 
-def _bands(r: _Reader, name: str, required: bool = True) -> tuple[Band, ...]:
-    return tuple(_band(x) for x in r.subs(name, required))
+def _bands(r: _Reader, name: str, required: bool = True, legs: bool = False) -> tuple[Band, ...]:
+    return tuple(_band(x, legs) for x in r.subs(name, required))
 
 
 def parse_template(data: dict[str, Any], source: str) -> Template:
@@ -372,9 +403,10 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     names = tuple(p.name for p in phases)
     count = _section(r, "count", lambda x: _count(x, names))
     hr = r.sub("hold", required=False)
-    hold = _hold(hr, names) if hr is not None else None
+    legs = "{leg}" in count.feature
+    hold = _hold(hr, names, legs) if hr is not None else None
     tempo = tuple(_tempo(x, names) for x in r.subs("tempo", required=False))
-    faults = tuple(_fault(x, names) for x in r.subs("faults", required=False))
+    faults = tuple(_fault(x, names, legs) for x in r.subs("faults", required=False))
     codes = [f.code for f in faults] + [t.code for t in tempo] + ([hold.code] if hold else [])
     dup = {c for c in codes if codes.count(c) > 1}
     if dup:
@@ -453,7 +485,7 @@ def _phases(r: _Reader) -> tuple[Phase, ...]:
 
 def _count(x: _Reader, names: tuple[str, ...]) -> CountRule:
     rule = CountRule(
-        feature=_feature(x),
+        feature=_feature(x, legs=True),
         kind=x.str("kind", ("excursion", "cycle")),
         direction=x.str("direction", ("up", "down")),
         min_range=x.num("min_range", 0.0, math.inf),
@@ -465,7 +497,10 @@ def _count(x: _Reader, names: tuple[str, ...]) -> CountRule:
         max_s=x.num("max_s", 0.5, 600, default=120.0),
         hold_share=x.num("hold_share", 0.01, 0.5, default=0.15),
         median_s=x.num("median_s", 0.0, 2.0, default=0.3),
+        rest_level=x.opt_num("rest_level"),
     )
+    if "{other}" in rule.feature or ("{leg}" in rule.feature and rule.kind != "excursion"):
+        x.fail(x.key("feature"), "expected {leg} (not {other}), and only for kind = 'excursion'")
     if rule.min_range <= 0:
         x.fail(x.key("min_range"), "expected a number above 0 (the least movement that is a rep)")
     if rule.min_s >= rule.max_s:
@@ -473,16 +508,24 @@ def _count(x: _Reader, names: tuple[str, ...]) -> CountRule:
     return rule
 
 
-def _hold(x: _Reader, names: tuple[str, ...]) -> Hold:
+def _hold(x: _Reader, names: tuple[str, ...], legs: bool = False) -> Hold:
+    rr = x.sub("reminder", required=False)
+    reminder, reminder_s = None, 0.0
+    if rr is not None:
+        reminder_s = rr.num("every_s", 5, 600)
+        reminder = rr.text("text")
+        rr.done()
     hold = Hold(
         phase=_phase_ref(x, "phase", names),
         min_s=x.num("min_s", 0, 600),
         max_s=x.num("max_s", 0, 600),
-        require=_bands(x, "require", required=False),
+        require=_bands(x, "require", required=False, legs=legs),
         code=x.str("code"),
         penalty=x.num("penalty", 0, 100, default=20),
         cue=x.text("cue"),
         done_cue=x.text("done_cue"),
+        reminder=reminder,
+        reminder_s=reminder_s,
     )
     if hold.min_s > hold.max_s:
         x.fail(x.key("max_s"), f"expected max_s >= min_s ({hold.min_s:g})")
@@ -503,8 +546,8 @@ def _tempo(x: _Reader, names: tuple[str, ...]) -> Tempo:
     return tempo
 
 
-def _fault(x: _Reader, names: tuple[str, ...]) -> Fault:
-    feature = _feature(x)
+def _fault(x: _Reader, names: tuple[str, ...], legs: bool = False) -> Fault:
+    feature = _feature(x, legs=legs)
     during = x.str("during", default="rep")
     if during not in WINDOWS and during not in names:
         x.fail(x.key("during"), f"expected one of {', '.join(WINDOWS + names)}, got '{during}'")

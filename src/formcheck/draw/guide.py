@@ -59,6 +59,28 @@ POSTURES: dict[str, dict[str, tuple[float, float]]] = {
         "heel": (-0.28, 0.05),
         "foot": (-0.33, 0.015),
     },
+    "supine": {  # lying on the back, legs straight (knee-to-chest, hamstring stretch)
+        "head": (-0.42, 0.07),
+        "shoulder": (-0.29, 0.055),
+        "elbow": (-0.14, 0.035),
+        "wrist": (0.0, 0.03),
+        "hip": (0.0, 0.06),
+        "knee": (0.24, 0.055),
+        "ankle": (0.47, 0.045),
+        "heel": (0.47, 0.015),
+        "foot": (0.52, 0.09),
+    },
+    "plank": {  # on the forearms and toes, shoulders, hips and ankles in one line
+        "head": (0.44, 0.25),
+        "shoulder": (0.31, 0.20),
+        "elbow": (0.31, 0.03),
+        "wrist": (0.46, 0.03),
+        "hip": (0.0, 0.15),
+        "knee": (-0.24, 0.095),
+        "ankle": (-0.47, 0.05),
+        "heel": (-0.49, 0.07),
+        "foot": (-0.49, 0.01),
+    },
 }
 #: Camera heights in units of standing height.
 CAMERA_HEIGHT: dict[str, float] = {"floor": 0.0, "knee": 0.28, "hip": 0.52, "chest": 0.72}

@@ -78,6 +78,14 @@ FEATURE_LABELS: dict[str, Text] = {
     "back_curvature": Text(nl="Rugkromming", en="Back curve"),
     "low_back_hollow": Text(nl="Holle onderrug", en="Low back hollow"),
     "stoop_squat_index": Text(nl="Hurkindex", en="Squat index"),
+    "hip_flexion_left": Text(nl="Linkerheup", en="Left hip"),
+    "hip_flexion_right": Text(nl="Rechterheup", en="Right hip"),
+    "leg_raise_left": Text(nl="Linkerbeen omhoog", en="Left leg up"),
+    "leg_raise_right": Text(nl="Rechterbeen omhoog", en="Right leg up"),
+    "knee_angle_left": Text(nl="Linkerknie", en="Left knee"),
+    "knee_angle_right": Text(nl="Rechterknie", en="Right knee"),
+    "knee_height": Text(nl="Kniehoogte", en="Knee height"),
+    "body_line": Text(nl="Lichaamslijn", en="Body line"),
 }
 
 # ------------------------------------------------------------------------------------ text
