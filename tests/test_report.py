@@ -201,6 +201,16 @@ def test_rows_and_summary_say_faults_in_words() -> None:
     assert rep_rows(doc, template, "nl")[0][message("col_hold", "nl")] == "1,7"
 
 
+def test_every_feature_a_report_can_plot_has_a_name_in_both_languages() -> None:
+    from formcheck.core.templates import available
+    from formcheck.draw.text import FEATURE_LABELS
+
+    for name in available():
+        t = load_template(name)
+        for feature in {*t.display, t.count.feature, *(f.feature for f in t.faults)}:
+            assert feature in FEATURE_LABELS, f"{name}: {feature} has no label (draw/text.py FEATURE_LABELS)"
+
+
 def test_summary_without_reps_says_so_kindly() -> None:
     lines = summary_lines({"duration_s": 3.0, "rep_details": []}, load_template("lifting"), "nl")
     assert lines[-1] == message("video_report_no_reps", "nl")

@@ -76,6 +76,7 @@ FEATURE_LABELS: dict[str, Text] = {
     "twist": Text(nl="Draaiing", en="Twist"),
     "neck_flexion": Text(nl="Nek", en="Neck"),
     "back_curvature": Text(nl="Rugkromming", en="Back curve"),
+    "spine_flexion": Text(nl="Rugbuiging", en="Spine bend"),
     "low_back_hollow": Text(nl="Holle onderrug", en="Low back hollow"),
     "stoop_squat_index": Text(nl="Hurkindex", en="Squat index"),
     "hip_flexion_left": Text(nl="Linkerheup", en="Left hip"),
