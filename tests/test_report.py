@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from formcheck.analysis.report import (
     ReportError,
     ReportFiles,
     key_frames,
+    make_report,
     turn_frames,
     write_report,
 )
@@ -366,6 +368,24 @@ def test_frames_that_cannot_be_read_are_said_not_fatal(tmp_path: Path) -> None:
     assert "<img" not in html
     frames, notes = key_frames(analysis, tmp_path / "gone.mp4")
     assert all(k.jpeg is None for k in frames) and len(notes) == 1
+
+
+def test_make_report_writes_nothing_and_is_what_write_report_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = "bridge/pexels6525487_fit_glute_bridge.mp4"
+    video = need_shared("clips", clip)
+    analysis = _analysis(clip, "bridge", "nl")
+    when = dt.datetime(2026, 1, 2, 3, 4)
+    monkeypatch.chdir(tmp_path)
+    made = make_report(video, analysis.template, "nl", analysis=analysis, created=when)
+    assert list(tmp_path.iterdir()) == []
+    assert "2026-01-02 03:04" in made.html
+    files = write_report(video, analysis.template, "nl", tmp_path / "out", analysis=analysis, created=when)
+    assert files.html.read_text(encoding="utf-8") == made.html
+    assert files.result_json.read_text(encoding="utf-8") == made.result_json
+    assert files.features_csv.read_text(encoding="utf-8") == made.features_csv
+    assert made.reps == files.reps == len(analysis.reps)
 
 
 def test_existing_files_are_never_replaced_without_asking(made: dict[str, Any]) -> None:

@@ -1,9 +1,10 @@
 """A report to keep: one self-contained HTML page, ``result.json`` and a per-frame CSV of every feature.
 
-:func:`write_report` is the one entry point (the ``formcheck report`` command and the physio page's
-download button both call it). It reuses the analysis (:func:`formcheck.analysis.analyze.analyze_video`,
-or an :class:`~formcheck.analysis.analyze.Analysis` the caller already has), reads the video once more for
-the still frame of each rep's turning point with the skeleton drawn, and writes::
+:func:`write_report` is the one entry point for files (the ``formcheck report`` command calls it);
+:func:`make_report` makes the same three documents in memory, for a page's download buttons. Both reuse
+the analysis (:func:`formcheck.analysis.analyze.analyze_video`, or an
+:class:`~formcheck.analysis.analyze.Analysis` the caller already has), read the video once more for the
+still frame of each rep's turning point with the skeleton drawn, and give::
 
     DIR/report.html   the report (pictures as data URIs, plots as inline SVG; nothing outside the file)
     DIR/result.json   the same document as `formcheck analyze --out DIR` writes
@@ -49,7 +50,7 @@ JPEG_QUALITY = 82
 #: Share of the progress bar taken by the pose pass (the rest: key frames and writing).
 POSE_SHARE = 0.9
 
-#: ``progress(fraction, stage)``: fraction done 0..1 and the stage, ``"pose"``, ``"frames"`` or ``"write"``.
+#: ``progress(fraction, stage)``: fraction done 0..1 and the stage, ``"pose"``, ``"frames"`` or ``"page"``.
 ReportProgress = Callable[[float, str], None]
 
 
@@ -241,51 +242,62 @@ def _write_atomic(path: Path, text: str, overwrite: bool) -> None:
             tmp.unlink()
 
 
-def write_report(
+@dataclass(frozen=True)
+class Report:
+    """A report in memory (nothing written): what :func:`write_report` puts in its three files.
+
+    Attributes:
+        html: the report page (self-contained HTML).
+        result_json: the result document as JSON text.
+        features_csv: the per-frame features as CSV text.
+        reps: reps found.
+        notes: what the report had to leave out (e.g. key frames that could not be read), in the report's
+            language; also shown in the report itself.
+    """
+
+    html: str
+    result_json: str
+    features_csv: str
+    reps: int
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def make_report(
     video: str | os.PathLike[str],
     template: Template,
     lang: str,
-    out_dir: str | os.PathLike[str],
     progress: ReportProgress | None = None,
     *,
     analysis: Analysis | None = None,
     model: str = "full",
     workers: int | None = None,
-    overwrite: bool = False,
     created: dt.datetime | None = None,
-) -> ReportFiles:
-    """Analyse ``video`` (unless ``analysis`` is given) and write the report, ``result.json`` and the
-    per-frame CSV into ``out_dir``.
+) -> Report:
+    """Analyse ``video`` (unless ``analysis`` is given) and make the report in memory (for a page's download
+    buttons: nothing is written to disk).
 
     Args:
         video: the video file (read again for the key frames; when ``analysis`` is given and the video
-            cannot be read, the report is written without pictures and says so).
+            cannot be read, the report has no pictures and says so).
         template: the exercise.
         lang: ``nl`` or ``en``: the language of the report and of the cue texts in ``result.json``.
-        out_dir: the folder to write into (created if needed).
         progress: called as ``progress(fraction, stage)`` with the fraction done (0..1) and the stage
-            (``"pose"``, ``"frames"``, ``"write"``).
+            (``"pose"``, ``"frames"``, ``"page"``); the last call is ``(1.0, "page")``.
         analysis: an analysis of this very video already made (e.g. by the physio page), to skip the pose
             pass; the report uses its reps and features as they are.
         model: pose model when analysing here (``lite``, ``full``, ``heavy``).
         workers: pose worker processes when analysing here (default automatic).
-        overwrite: replace report files already in ``out_dir`` (default: refuse, see :class:`ReportError`).
         created: the time shown as when the report was made (default now, local time).
 
-    Returns:
-        The paths written, the rep count and any notes on what had to be left out.
-
     Raises:
-        ReportError: one line for the user: the language is unknown, ``out_dir`` cannot be written or
-            already holds a report (without ``overwrite``), the video is missing, not a video, corrupt or
-            cannot be analysed, or no person was found in it (``code="no_person_in_video"``).
+        ReportError: one line for the user: the language is unknown, the video is missing, not a video,
+            corrupt or cannot be analysed, or no person was found in it (``code="no_person_in_video"``).
     """
     from formcheck.pose.landmarker import ModelNotFoundError
     from formcheck.pose.video import VideoError, probe
 
     if lang not in LANGS:
         raise ReportError(f"unknown language '{lang}' (expected one of {', '.join(LANGS)})")
-    out = prepare_out_dir(out_dir, overwrite)
 
     def report(fraction: float, stage: str) -> None:
         if progress is not None:
@@ -319,20 +331,61 @@ def write_report(
         analysis, video, lambda f: report(POSE_SHARE + (0.98 - POSE_SHARE) * f, "frames")
     )
     stamp = (created or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
-    report(0.98, "write")
-    page = report_html(analysis, doc, frames, lang, created=stamp, notes=notes)
+    report(0.98, "page")
+    made = Report(
+        html=report_html(analysis, doc, frames, lang, created=stamp, notes=notes),
+        result_json=json.dumps(doc, indent=2, ensure_ascii=False),
+        features_csv=features_csv(analysis),
+        reps=len(analysis.reps),
+        notes=tuple(notes),
+    )
+    report(1.0, "page")
+    return made
+
+
+def write_report(
+    video: str | os.PathLike[str],
+    template: Template,
+    lang: str,
+    out_dir: str | os.PathLike[str],
+    progress: ReportProgress | None = None,
+    *,
+    analysis: Analysis | None = None,
+    model: str = "full",
+    workers: int | None = None,
+    overwrite: bool = False,
+    created: dt.datetime | None = None,
+) -> ReportFiles:
+    """Analyse ``video`` (unless ``analysis`` is given) and write the report, ``result.json`` and the
+    per-frame CSV into ``out_dir`` (:func:`make_report`, then the files).
+
+    ``out_dir`` is checked first (created if needed, writable, holding no report unless ``overwrite``), so
+    a bad folder fails before the slow pose pass. The other arguments are :func:`make_report`'s.
+
+    Returns:
+        The paths written, the rep count and any notes on what had to be left out.
+
+    Raises:
+        ReportError: one line for the user: as :func:`make_report`, or ``out_dir`` cannot be written or
+            already holds a report (without ``overwrite``; ``code="video_report_exists"``).
+    """
+    if lang not in LANGS:
+        raise ReportError(f"unknown language '{lang}' (expected one of {', '.join(LANGS)})")
+    out = prepare_out_dir(out_dir, overwrite)
+    made = make_report(
+        video, template, lang, progress, analysis=analysis, model=model, workers=workers, created=created
+    )
     files = ReportFiles(
         html=out / REPORT_HTML,
         result_json=out / RESULT_JSON,
         features_csv=out / FEATURES_CSV,
-        reps=len(analysis.reps),
-        notes=tuple(notes),
+        reps=made.reps,
+        notes=made.notes,
     )
     try:
-        _write_atomic(files.result_json, json.dumps(doc, indent=2, ensure_ascii=False), overwrite)
-        _write_atomic(files.features_csv, features_csv(analysis), overwrite)
-        _write_atomic(files.html, page, overwrite)
+        _write_atomic(files.result_json, made.result_json, overwrite)
+        _write_atomic(files.features_csv, made.features_csv, overwrite)
+        _write_atomic(files.html, made.html, overwrite)
     except OSError as e:
         raise ReportError(f"cannot write the report in {out}: {e.strerror or e}") from None
-    report(1.0, "write")
     return files
