@@ -37,7 +37,7 @@ from formcheck.analysis.report import (
 )
 from formcheck.analysis.report_html import rep_rows, summary_lines
 from formcheck.core.messages import fault_text, message
-from formcheck.core.templates import load_template
+from formcheck.core.templates import leg_feature, load_template
 from formcheck.draw.plot import Limit, Mark, Span, nice_ticks, plot_svg, thin
 
 CHROMIUM = "/usr/bin/chromium"
@@ -210,7 +210,9 @@ def test_every_feature_a_report_can_plot_has_a_name_in_both_languages() -> None:
     for name in available():
         t = load_template(name)
         for feature in {*t.display, t.count.feature, *(f.feature for f in t.faults)}:
-            assert feature in FEATURE_LABELS, f"{name}: {feature} has no label (draw/text.py FEATURE_LABELS)"
+            for leg in t.legs:
+                each = leg_feature(feature, leg)
+                assert each in FEATURE_LABELS, f"{name}: {each} has no label (draw/text.py FEATURE_LABELS)"
 
 
 def test_summary_without_reps_says_so_kindly() -> None:

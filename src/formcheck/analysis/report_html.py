@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.analysis.analyze import Analysis
 from formcheck.core.messages import fault_text, message, technique_text
-from formcheck.core.templates import Template, Text
+from formcheck.core.templates import Template, Text, leg_feature
 from formcheck.draw.plot import Limit, Mark, Span, format_number, plot_svg
 from formcheck.draw.text import feature_label, feature_unit
 
@@ -58,14 +58,17 @@ def moment_code(template: Template) -> str:
 def rep_rows(doc: Mapping[str, Any], template: Template, lang: str) -> list[dict[str, str]]:
     """The per-rep table of a ``result.json`` document, in words: ``{column heading: cell text}`` per rep.
 
-    Columns: rep number, time from-to (s), score, hold (s; templates with a hold), technique (templates
+    Columns: rep number (with the leg of a per-leg exercise's rep, when the document says it), time from-to
+    (s), score, hold (s; templates with a hold), technique (templates
     that classify), and the points to improve as the template's cue texts (trial checks after them,
     marked as such). Numbers have one decimal (a decimal comma in Dutch); the score is a whole number.
     """
     rows = []
     for r in doc.get("rep_details", []):
+        leg = r.get("side")
+        side = f" ({message('side_' + leg, lang)})" if leg in ("left", "right") else ""
         row = {
-            message("col_rep", lang): str(r["index"]),
+            message("col_rep", lang): f"{r['index']}{side}",
             message("col_time", lang): f"{_num(r['start_s'], lang)}–{_num(r['end_s'], lang)}",
             message("col_score", lang): f"{float(r['score']):.0f}",
         }
@@ -144,7 +147,7 @@ def plotted_features(analysis: Analysis) -> list[str]:
     shown = {c for r in analysis.reps for c in (*r.faults, *r.experimental_faults)}
     names += [f.feature for f in t.faults if f.code in shown]
     out: list[str] = []
-    for n in names:
+    for n in (leg_feature(name, leg) for name in names for leg in t.legs):  # per-leg: both legs
         v = analysis.features.get(n)
         if n not in out and v is not None and np.isfinite(v).any():
             out.append(n)
@@ -152,7 +155,8 @@ def plotted_features(analysis: Analysis) -> list[str]:
 
 
 def _fault_point(analysis: Analysis, rep_i: int, feature: str, stat: str, during: str) -> tuple[float, float]:
-    """Where the judged value of a fault lies in a rep: (time s, value), for the mark on the plot."""
+    """Where the judged value of a fault lies in a rep: (time s, value), for the mark on the plot (for a
+    ``rise``, the highest point it rose to)."""
     rep = analysis.reps[rep_i]
     t = analysis.trace.times
     y = analysis.features[feature]
@@ -173,7 +177,7 @@ def _fault_point(analysis: Analysis, rep_i: int, feature: str, stat: str, during
     if stat == "mean":
         mid = idx[idx.size // 2]
         return float(t[mid]), float(np.mean(y[idx]))
-    pick = idx[int(np.argmax(y[idx]) if stat == "max" else np.argmin(y[idx]))]
+    pick = idx[int(np.argmin(y[idx]) if stat == "min" else np.argmax(y[idx]))]  # max, rise: the highest
     return float(t[pick]), float(y[pick])
 
 
@@ -191,15 +195,16 @@ def feature_plots(analysis: Analysis, lang: str) -> list[str]:
         marks: list[Mark] = []
         limits: list[Limit] = []
         for f in tpl.faults:
-            if f.feature != name:
+            if name not in {leg_feature(f.feature, leg) for leg in tpl.legs}:
                 continue
-            if not f.experimental or f.code in shown:
+            if (not f.experimental or f.code in shown) and f.stat != "rise":  # a rise is not a level
                 for bound in (f.above, f.below):
                     if bound is not None:
                         limits.append(Limit(bound, format_number(bound, lang, 3)))
             for i, r in enumerate(reps):
-                if f.code in r.faults or f.code in r.experimental_faults:
-                    tm, v = _fault_point(analysis, i, f.feature, f.stat, f.during)
+                on_leg = leg_feature(f.feature, getattr(r, "side", None)) == name
+                if on_leg and (f.code in r.faults or f.code in r.experimental_faults):
+                    tm, v = _fault_point(analysis, i, name, f.stat, f.during)
                     marks.append(Mark(tm, v, str(r.index), experimental=f.code in r.experimental_faults))
         unit = feature_unit(name)
         unit_words = UNIT_TEXT[unit].get(lang) if unit in UNIT_TEXT else unit
