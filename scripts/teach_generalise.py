@@ -63,8 +63,11 @@ def generalise(
     """
     clips = json.loads(labels.read_text(encoding="utf-8"))["clips"]
     check = set(json.loads(SPLIT.read_text(encoding="utf-8"))["check"])
-    taught = teach_trace(trim(PoseTrace.load(str(traces / f"{demo}.npz")), 0.0, until), f"taught_{exercise}",
-                         from_start=from_start)  # fmt: skip
+    taught = teach_trace(
+        trim(PoseTrace.load(str(traces / f"{demo}.npz")), 0.0, until),
+        f"taught_{exercise}",
+        from_start=from_start,
+    )
     _text, template = validate(taught)
     builtin = load_template(exercise)
     rows = []

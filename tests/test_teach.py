@@ -262,8 +262,9 @@ def test_cli_teach_saves_and_analyze_uses_it_by_name(exercises: Path, tmp_path: 
     one_line(again, "already saved", "my_bridge")
     out = cli("teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "b2", "--out", tmp_path, env=env)
     assert out.returncode == 0 and (tmp_path / "b2.toml").is_file() and (tmp_path / "b2.demo.json").is_file()
-    wrong = cli("teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "b3", "--out", tmp_path / "x.toml",
-                env=env)  # fmt: skip
+    wrong = cli(
+        "teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "b3", "--out", tmp_path / "x.toml", env=env
+    )
     one_line(wrong, "b3.toml")
 
 
@@ -284,16 +285,28 @@ def test_cli_bad_demo_is_one_line_and_saves_nothing(exercises: Path, tmp_path: P
 
 
 def test_cli_builtin_name_is_one_line(exercises: Path) -> None:
-    res = cli("teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "lifting",
-              env={"FORMCHECK_EXERCISES_DIR": str(exercises)})  # fmt: skip
+    res = cli(
+        "teach",
+        DATA / "traces" / f"{BRIDGE_DEMO}.npz",
+        "--name",
+        "lifting",
+        env={"FORMCHECK_EXERCISES_DIR": str(exercises)},
+    )
     one_line(res, "built-in", "lifting")
 
 
 @pytest.mark.model
 def test_cli_teach_from_a_real_video_with_one_rep_says_so(exercises: Path) -> None:
     """The real pose model on the committed clip (one bridge): refused as fewer than 2 reps."""
-    res = cli("teach", DATA / "clips" / "physioplus_bridging.mp4", "--name", "one", "--model", "lite",
-              env={"FORMCHECK_EXERCISES_DIR": str(exercises)})  # fmt: skip
+    res = cli(
+        "teach",
+        DATA / "clips" / "physioplus_bridging.mp4",
+        "--name",
+        "one",
+        "--model",
+        "lite",
+        env={"FORMCHECK_EXERCISES_DIR": str(exercises)},
+    )
     one_line(res, "at least 2")
     assert not exercises.exists()
 
@@ -301,8 +314,15 @@ def test_cli_teach_from_a_real_video_with_one_rep_says_so(exercises: Path) -> No
 @pytest.mark.model
 def test_teach_from_a_real_bridge_video_counts_its_reps(exercises: Path) -> None:
     video = need_shared("clips", "bridge", f"{BRIDGE_DEMO}.mp4")
-    res = cli("teach", video, "--name", "video_bridge", "--model", "lite",
-              env={"FORMCHECK_EXERCISES_DIR": str(exercises)})  # fmt: skip
+    res = cli(
+        "teach",
+        video,
+        "--name",
+        "video_bridge",
+        "--model",
+        "lite",
+        env={"FORMCHECK_EXERCISES_DIR": str(exercises)},
+    )
     assert res.returncode == 0, res.stderr
     assert "from 3 reps" in res.stdout
 
@@ -327,8 +347,9 @@ def test_bridge_taught_from_one_person_counts_the_others() -> None:
 def test_lifting_taught_from_one_person_counts_the_others_when_a_lift_may_start_at_the_load() -> None:
     """The labels count a recording that starts at the load as a lift (``from_start``): the demonstration
     cannot show that, the physio chooses it (``--from-start``)."""
-    out = generalise("lifting", LIFT_DEMO, DATA / "traces", DATA / "labels.json", until=LIFT_UNTIL_S,
-                     from_start=True)  # fmt: skip
+    out = generalise(
+        "lifting", LIFT_DEMO, DATA / "traces", DATA / "labels.json", until=LIFT_UNTIL_S, from_start=True
+    )
     assert {"dev", "check"} <= set(out["totals"])
     _check_floors(out)
 
@@ -352,10 +373,11 @@ def test_the_demos_own_reps_are_close_and_a_smaller_rep_is_told_less_than_shown(
     times = tr.times
     # each demonstrated rep against the other two (never against itself)
     own = [
-        compare_rep(dataclasses.replace(ref, reps=ref.reps[:k] + ref.reps[k + 1 :]), times, feats, r.start_s,
-                    r.end_s)
+        compare_rep(
+            dataclasses.replace(ref, reps=ref.reps[:k] + ref.reps[k + 1 :]), times, feats, r.start_s, r.end_s
+        )
         for k, r in enumerate(bridge_taught.reps)
-    ]  # fmt: skip
+    ]
     assert all(m is not None and m.score >= 50 for m in own), [m and m.score for m in own]
     r = bridge_taught.reps[0]
     inside = (times >= r.start_s) & (times <= r.end_s)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from formcheck.analysis.analyze import MULTIPLE_PEOPLE_SHARE
 from formcheck.core.teach import DemoReference, Taught, TeachError, compare_rep, derive, template_toml
 from formcheck.core.templates import Template, builtin_names, parse_template, user_dir
 from formcheck.pose.pipeline import PoseTrace, trace_features
@@ -124,8 +125,11 @@ def teach_trace(trace: PoseTrace, name: str, *, from_start: bool = False) -> Tau
     """A template from a demonstration's pose trace (offline features, as ``formcheck analyze`` uses).
 
     Raises:
-        TeachError: no person, no clear repeated movement, or fewer than 2 reps.
+        TeachError: a second person in more of the frames than an analysis notes (the pose may switch
+            between them), no person, no clear repeated movement, or fewer than 2 reps.
     """
+    if trace.frames and float(np.mean(trace.n_people >= 2)) > MULTIPLE_PEOPLE_SHARE:
+        raise TeachError("teach_two_people")
     _side, feats = trace_features(trace)
     return derive(trace.times, feats, name, from_start=from_start)
 
@@ -240,34 +244,3 @@ def describe(taught: Taught) -> str:
         )
     lines.append("  compared with the demonstration: " + ", ".join(taught.reference.features))
     return "\n".join(lines)
-
-
-def rep_table(taught: Taught) -> list[dict[str, float]]:
-    """The demonstrated reps as rows (start, turn, end, range, hold), for the page."""
-    return [
-        {
-            "start_s": round(r.start_s, 2),
-            "turn_s": round(r.turn_s, 2),
-            "end_s": round(r.end_s, 2),
-            "range": round(r.range, 3),
-            "hold_s": r.hold_s,
-        }
-        for r in taught.reps
-    ]
-
-
-def band_lines(taught: Taught, feats: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Per displayed or still feature, the derived levels to draw over the demonstration's traces: for the
-    count signal its rest level and ``rest +- min_range``; for a still feature ``level +- tolerance``."""
-    out: dict[str, dict[str, float]] = {}
-    m = taught.movement
-    y = np.asarray(feats[m.feature], dtype=np.float64)
-    if m.kind == "excursion":
-        rest = float(np.nanpercentile(y, 3 if m.direction == "up" else 97))
-    else:
-        rest = float(np.nanmedian(y))
-    sign = 1.0 if m.direction == "up" else -1.0
-    out[m.feature] = {"rest": rest, "min_range": rest + sign * taught.min_range}
-    for s in taught.still:
-        out[s.feature] = {"level": s.level, "low": s.level - s.tolerance, "high": s.level + s.tolerance}
-    return out

@@ -7,6 +7,7 @@ is here, keyed by a stable code.
 from __future__ import annotations
 
 from formcheck.core.messages_programme import PROGRAMME_MESSAGES
+from formcheck.core.messages_teach import TEACH_MESSAGES
 from formcheck.core.templates import Template, Text
 
 MESSAGES: dict[str, Text] = {
@@ -56,103 +57,6 @@ MESSAGES: dict[str, Text] = {
     "video_truncated": Text(
         nl="Alleen {done} van de {total} beelden konden worden gelezen (is het bestand afgebroken?).",
         en="Only {done} of {total} frames could be decoded (is the file truncated?).",
-    ),
-    # ------------------------------------------------------------ teach by demonstration (core/teach.py)
-    "teach_title_default": Text(nl="Oefening van je fysiotherapeut", en="Exercise from your physiotherapist"),
-    "teach_instructions": Text(
-        nl="Doe de oefening zoals je fysiotherapeut hem heeft voorgedaan, van opzij gefilmd. Begin en eindig "
-        "in de beginhouding.",
-        en="Do the exercise as your physiotherapist showed it, filmed from the side. Start and end in the "
-        "starting position.",
-    ),
-    "teach_camera": Text(
-        nl="Zet de camera naast je, 2 tot 3 meter van je af, zodat je van opzij helemaal in beeld bent.",
-        en="Put the camera beside you, 2 to 3 metres away, so you are seen from the side, all of you in "
-        "view.",
-    ),
-    "teach_position_cue": Text(
-        nl="Ga in de beginhouding staan of liggen, zoals voorgedaan.",
-        en="Get into the starting position, as shown.",
-    ),
-    "teach_phase_rest": Text(nl="Beginhouding", en="Starting position"),
-    "teach_phase_away": Text(nl="Beweging", en="Movement"),
-    "teach_phase_high": Text(nl="Eerste stand", en="First position"),
-    "teach_phase_low": Text(nl="Tweede stand", en="Second position"),
-    "teach_hold_cue": Text(
-        nl="Houd de eindstand wat langer vast: minstens {s} seconden, zoals voorgedaan.",
-        en="Hold the end position a little longer: at least {s} seconds, as shown.",
-    ),
-    "teach_hold_done": Text(nl="Goed vastgehouden. Kom rustig terug.", en="Well held. Come back calmly."),
-    "teach_still_cue": Text(
-        nl="Houd je {part} zoals voorgedaan (ongeveer {level}).",
-        en="Keep your {part} as shown (about {level}).",
-    ),
-    "teach_good": Text(nl="Mooi, zoals voorgedaan!", en="Nice, just as shown!"),
-    "teach_less": Text(
-        nl="Minder {what} dan voorgedaan: probeer iets verder te bewegen.",
-        en="Less {what} than shown: try to move a little further.",
-    ),
-    "teach_more": Text(
-        nl="Meer {what} dan voorgedaan: iets minder ver is genoeg.",
-        en="More {what} than shown: a little less far is enough.",
-    ),
-    "teach_faster": Text(
-        nl="Sneller dan voorgedaan: neem er rustig de tijd voor.",
-        en="Faster than shown: take your time.",
-    ),
-    "teach_close": Text(nl="Heel dicht bij de voorgedane beweging.", en="Very close to the demonstration."),
-    # what moves, for the cues above ({what}) and the still-part cue ({part})
-    "teach_what_trunk_incline": Text(nl="kanteling van je romp", en="trunk tilt"),
-    "teach_what_pelvis_height": Text(nl="optillen van je bekken", en="hip lift"),
-    "teach_what_hand_height": Text(nl="op en neer van je handen", en="hand movement up and down"),
-    "teach_what_hip_angle": Text(nl="buigen en strekken in je heup", en="hip bending and stretching"),
-    "teach_what_knee_angle": Text(nl="buigen en strekken in je knie", en="knee bending and stretching"),
-    "teach_what_elbow_angle": Text(nl="buigen en strekken in je elleboog", en="elbow bending and stretching"),
-    "teach_what_shoulder_angle": Text(nl="armbeweging", en="arm movement"),
-    "teach_what_neck_flexion": Text(nl="hoofdbeweging", en="head movement"),
-    "teach_what_spine_flexion": Text(
-        nl="bol en hol maken van je rug", en="rounding and hollowing of your back"
-    ),
-    "teach_part_trunk_incline": Text(nl="romp", en="trunk"),
-    "teach_part_hip_angle": Text(nl="heup", en="hip"),
-    "teach_part_knee_angle": Text(nl="knie", en="knee"),
-    "teach_part_elbow_angle": Text(nl="arm", en="arm"),
-    "teach_part_shoulder_angle": Text(nl="arm", en="arm"),
-    "teach_part_neck_flexion": Text(nl="hoofd", en="head"),
-    # one line for the physio (CLI) or the teach page when a demonstration cannot be used
-    "teach_no_person": Text(
-        nl="In de demonstratie is (bijna) geen persoon gevonden.",
-        en="No person was found in (most of) the demonstration.",
-    ),
-    "teach_no_movement": Text(
-        nl="Geen duidelijke herhaalde beweging gevonden: doe 2 tot 5 rustige herhalingen, van opzij gefilmd, "
-        "en begin en eindig in de beginhouding.",
-        en="No clear repeated movement found: show 2 to 5 calm repetitions, filmed from the side, starting "
-        "and ending in the starting position.",
-    ),
-    "teach_bad_name": Text(
-        nl="De naam '{name}' kan niet: gebruik 2 tot 40 kleine letters, cijfers of _, beginnend met een "
-        "letter.",
-        en="The name '{name}' cannot be used: use 2 to 40 lower-case letters, digits or _, starting with a "
-        "letter.",
-    ),
-    "teach_name_builtin": Text(
-        nl="'{name}' is de naam van een ingebouwde oefening: kies een andere naam.",
-        en="'{name}' is the name of a built-in exercise: choose another name.",
-    ),
-    "teach_name_taken": Text(
-        nl="Er is al een oefening '{name}' bewaard ({path}); kies een andere naam of kies uitdrukkelijk voor "
-        "vervangen.",
-        en="An exercise '{name}' is already saved ({path}); choose another name or explicitly choose to "
-        "replace it.",
-    ),
-    "teach_unreadable": Text(
-        nl="De demonstratie kan niet worden gelezen: {reason}",
-        en="The demonstration cannot be read: {reason}",
-    ),
-    "teach_few_reps": Text(
-        nl="Maar {n} herhaling gevonden in {feature}: doe er minstens 2 voor.",
-        en="Only {n} repetition found in {feature}: show at least 2.",
     ),
     # ------------------------------------------------------------------ live coaching page (webapp)
     "app_title": Text(nl="formcheck · oefencoach", en="formcheck · exercise coach"),
@@ -463,6 +367,9 @@ MESSAGES: dict[str, Text] = {
 if set(MESSAGES) & set(PROGRAMME_MESSAGES):  # pragma: no cover (a programming error, caught by any test)
     raise RuntimeError(f"message codes defined twice: {sorted(set(MESSAGES) & set(PROGRAMME_MESSAGES))}")
 MESSAGES.update(PROGRAMME_MESSAGES)
+if set(MESSAGES) & set(TEACH_MESSAGES):  # pragma: no cover (a programming error, caught by any test)
+    raise RuntimeError(f"message codes defined twice: {sorted(set(MESSAGES) & set(TEACH_MESSAGES))}")
+MESSAGES.update(TEACH_MESSAGES)
 
 
 def message(code: str, lang: str) -> str:

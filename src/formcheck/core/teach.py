@@ -230,9 +230,14 @@ def cut_reps(times: np.ndarray, values: np.ndarray, rule: CountRule) -> tuple[li
 def _provisional(feature: str, kind: str, direction: str, min_range: float) -> CountRule:
     phases = ("rest", "away") if kind == "excursion" else ("high", "low")
     return CountRule(
-        feature=feature, kind=kind, direction=direction, min_range=min_range, phases=phases, min_s=0.3,
+        feature=feature,
+        kind=kind,
+        direction=direction,
+        min_range=min_range,
+        phases=phases,
+        min_s=0.3,
         max_s=600.0,
-    )  # fmt: skip
+    )
 
 
 def candidate(times: np.ndarray, values: np.ndarray, feature: str) -> Candidate | None:
@@ -455,9 +460,9 @@ def _relative(trace: np.ndarray, kind: str) -> np.ndarray:
     return trace - base
 
 
-def _still(times: np.ndarray, feats: Mapping[str, np.ndarray], reps: Sequence[DemoRep], skip: str) -> list[
-    StillFeature
-]:  # fmt: skip
+def _still(
+    times: np.ndarray, feats: Mapping[str, np.ndarray], reps: Sequence[DemoRep], skip: str
+) -> list[StillFeature]:
     inside = np.zeros(len(times), bool)
     for r in reps:
         inside |= (times >= r.start_s) & (times <= r.end_s)
@@ -472,8 +477,10 @@ def _still(times: np.ndarray, feats: Mapping[str, np.ndarray], reps: Sequence[De
         spread = float(hi - lo)
         if spread >= STILL_SHARE * large(f):
             continue
-        at_turn = [float(np.interp(r.turn_s, times, np.nan_to_num(feats[f], nan=float(np.nanmedian(y)))))
-                   for r in reps]  # fmt: skip
+        at_turn = [
+            float(np.interp(r.turn_s, times, np.nan_to_num(feats[f], nan=float(np.nanmedian(y)))))
+            for r in reps
+        ]
         tol = _nice(max(TOLERANCE_SHARE * large(f), 1.5 * spread), 5.0 * _step(f))
         out.append(StillFeature(f, _nice(float(np.median(at_turn)), _step(f)), round(spread, 2), tol))
     return out
@@ -815,8 +822,10 @@ class RepMatch:
 
 
 def _fill(text: Text, **kw: Text) -> Text:
-    return Text(nl=text.nl.format(**{k: v.nl for k, v in kw.items()}),
-                en=text.en.format(**{k: v.en for k, v in kw.items()}))  # fmt: skip
+    return Text(
+        nl=text.nl.format(**{k: v.nl for k, v in kw.items()}),
+        en=text.en.format(**{k: v.en for k, v in kw.items()}),
+    )
 
 
 def compare_rep(
@@ -831,8 +840,9 @@ def compare_rep(
     times = np.asarray(times, dtype=np.float64)
     cols = []
     for f in ref.features:
-        tr = _resample(times, np.asarray(feats.get(f, np.full(len(times), np.nan)), dtype=np.float64),
-                       start_s, end_s)  # fmt: skip
+        tr = _resample(
+            times, np.asarray(feats.get(f, np.full(len(times), np.nan)), dtype=np.float64), start_s, end_s
+        )
         if tr is None:
             return None
         cols.append(_relative(tr, ref.kind))

@@ -59,6 +59,7 @@ PAGES: tuple[Page, ...] = (
     Page("programme.py", "page_programme"),
     Page("progress.py", "page_progress"),
     Page("compose.py", "page_compose"),
+    Page("teach.py", "page_teach"),
 )
 
 
