@@ -21,6 +21,7 @@ from typing import Any
 
 from formcheck.analysis.analyze import analyze_trace
 from formcheck.analysis.teach import compare_reps, describe, teach_trace, trim, validate
+from formcheck.core.teach import TeachError
 from formcheck.core.templates import load_template
 from formcheck.pose.pipeline import PoseTrace
 
@@ -106,9 +107,13 @@ def main() -> int:
     if not args.labels.is_file():
         print(f"labels file not found: {args.labels}", file=sys.stderr)
         return 2
-    out = generalise(
-        args.exercise, args.demo, args.traces, args.labels, until=args.until, from_start=args.from_start
-    )
+    try:
+        out = generalise(
+            args.exercise, args.demo, args.traces, args.labels, until=args.until, from_start=args.from_start
+        )
+    except TeachError as e:
+        print(f"cannot teach from {args.demo}: {e}", file=sys.stderr)
+        return 1
     print(describe(out["taught"]))
     head = f"{'part':5s} {'clip':45s} {'truth':>5s} {'taught':>6s} {'built-in':>8s}"
     print(f"\n  {head}  scores vs the demonstration")

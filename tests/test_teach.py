@@ -119,8 +119,7 @@ def test_taught_toml_validates_and_counts_the_demo_itself(bridge_taught) -> None
 def test_cycle_when_the_demo_starts_mid_way() -> None:
     """A synthetic demonstration starting between the turning points (a cat-cow from a flat back)."""
     t = np.arange(0, 12, 1 / 30)
-    wave = np.sin(2 * np.pi * t / 4)
-    feats = synthetic(t, {"neck_flexion": 20 + 30 * wave, "shoulder_angle": 60 + 20 * wave})
+    feats = synthetic(t, {"neck_flexion": 20 + 30 * np.sin(2 * np.pi * t / 4)})
     taught = derive(t, feats, "wave")
     assert taught.movement.feature == "neck_flexion"
     assert taught.movement.kind == "cycle"
@@ -170,12 +169,15 @@ def test_no_movement_is_refused() -> None:
     assert e.value.code == "teach_no_movement"
 
 
-def test_one_noisy_signal_alone_is_no_movement() -> None:
-    """Reps that show in one feature only (e.g. a flickering silhouette) are not reps."""
+def test_reps_in_a_noisy_signal_alone_are_no_reps() -> None:
+    """A signal far noisier than the clearest moving one (a flickering silhouette) does not count reps."""
     t = np.arange(0, 12, 1 / 30)
+    rng = np.random.default_rng(1)
+    feats = synthetic(t, {"hip_angle": 150 + 30 * np.exp(-(((t - 6) / 1.0) ** 2))})  # one clear rep
+    feats["spine_flexion"] = 40 * np.sin(2 * np.pi * t / 4) + rng.normal(0, 12, t.size)
     with pytest.raises(TeachError) as e:
-        derive(t, synthetic(t, {"neck_flexion": 20 + 30 * np.sin(2 * np.pi * t / 4)}), "flicker")
-    assert e.value.code == "teach_few_reps"
+        derive(t, feats, "flicker")
+    assert e.value.code == "teach_few_reps" and e.value.fields["n"] == 1
 
 
 def test_noise_only_is_refused() -> None:

@@ -8,9 +8,9 @@ Features of the demonstration in, a :class:`Taught` out (numpy in, dataclasses o
    (:class:`formcheck.core.reps.RepDetector`, a provisional ``min_range`` of :data:`CUT_SHARE` of its
    range). Where the demonstration starts says the kind: near the low end of the range a rep goes ``up``
    from rest, near the high end ``down`` (an excursion), in between it is a ``cycle``. Among the features
-   that show at least 2 reps, as many as another moving feature shows (a rep moves the body, not one noisy
-   signal), and whose signal-to-noise ratio is at least half the best one, the one that moves most
-   (range / :data:`LARGE`) is the count signal.
+   whose signal-to-noise ratio is at least :data:`SNR_SHARE` of the best one (a flickering silhouette is
+   not the movement) and that show at least 2 reps, the one that moves most (range / :data:`LARGE`) is the
+   count signal.
 2. **The rep rule** (:func:`derive`): ``min_range`` is :data:`MIN_RANGE_SHARE` of the demonstration's
    smallest rep (patients move less than the physio who shows it); its margins to the smallest rep and to
    the largest movement between reps are reported. A demonstration that holds the end position for at least
@@ -284,16 +284,14 @@ def find_movement(times: np.ndarray, feats: Mapping[str, np.ndarray]) -> tuple[C
     cands.sort(key=lambda c: -c.moves)
     if not cands:
         raise TeachError("teach_no_movement")
-    # a rep moves the body, not one noisy signal: another moving feature must show as many reps
-    usable = [
-        c for c in cands if len(c.reps) >= 2 and any(o is not c and len(o.reps) == len(c.reps) for o in cands)
-    ]
+    # a noisy signal (a flickering silhouette) is not the movement, however many "reps" it shows
+    top_snr = max(c.snr for c in cands)
+    clear = [c for c in cands if c.snr >= SNR_SHARE * top_snr]
+    usable = [c for c in clear if len(c.reps) >= 2]
     if not usable:
         best = max(cands, key=lambda c: c.snr)
         raise TeachError("teach_few_reps", n=len(best.reps), feature=best.feature)
-    top_snr = max(c.snr for c in usable)
-    clear = [c for c in usable if c.snr >= SNR_SHARE * top_snr]
-    return max(clear, key=lambda c: c.moves), cands
+    return max(usable, key=lambda c: c.moves), cands
 
 
 # ----------------------------------------------------------------------------------------- the template

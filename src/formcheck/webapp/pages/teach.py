@@ -48,7 +48,8 @@ def render() -> None:
     edited = apply_edits(taught, edits)
     st.caption(t("teach_plots", lang))
     for svg in plots(edited, times, feats, lang):
-        st.html(svg)
+        # our own markup (texts escaped); st.html would strip the <svg> element
+        st.markdown(svg, unsafe_allow_html=True)
     st.subheader(t("teach_reps_table", lang))
     st.dataframe(rep_rows(edited, lang), hide_index=True)
     try:
