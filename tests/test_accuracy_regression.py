@@ -26,17 +26,24 @@ TRACES = DATA / "traces"
 #: The floors, per part and exercise: the least share (0..1) of scored clips with the rep count exact
 #: (``exact``) and within one (``within_one``), of scored lifts with the technique right strictly
 #: (``technique``) and tolerant of borderline lifts (``technique_tolerant``), and of labelled holds measured
-#: within 0.5 s (``hold``, a labelled rep with no rep found counts as wrong). Set from what the engine gets
-#: on the traces of 2026-11-30 (counting by movement, commit of this comment), rounded down a little.
+#: within 0.5 s (``hold``, a labelled rep with no rep found counts as wrong; 1 s for the hold exercises of
+#: issue 8, labelled with ``holds``). Set from what the engine gets on the traces of 2026-11-30 (counting by
+#: movement, commit of this comment), rounded down a little. The hold exercises have few clips: knee-to-chest
+#: and hamstring stretch one each (dev only), plank three dev and two check; a floor of 1.0 there is one
+#: clip, not a rate.
 FLOORS: dict[str, dict[str, dict[str, float]]] = {
     "dev": {
         "bridge": {"exact": 1.0, "within_one": 1.0, "hold": 0.77},  # 6/6, 6/6, 7/9
         "cat_cow": {"exact": 1.0, "within_one": 1.0},  # 4/4, 4/4
         "lifting": {"exact": 1.0, "within_one": 1.0, "technique": 0.85, "technique_tolerant": 0.98},
+        "knee_to_chest": {"exact": 1.0, "hold": 1.0},  # 1/1 (two left-leg holds), 2/2
+        "hamstring_stretch": {"exact": 1.0, "hold": 1.0},  # 1/1, 1/1
+        "plank": {"exact": 1.0, "hold": 0.75},  # 3/3, 3/4 (the miss: a hold whose body leaves the picture)
     },  # lifting: 16/16, 16/16, 48/56, 55/56
     "check": {
         "bridge": {"exact": 1.0, "within_one": 1.0, "hold": 1.0},  # 3/3, 3/3, 9/9
         "cat_cow": {"exact": 1.0, "within_one": 1.0},  # 3/3, 3/3
+        "plank": {"exact": 1.0, "hold": 0.5},  # 2/2, 1/2 (missed: +1.4 s, stepped in one leg at a time)
         "lifting": {"exact": 0.92, "within_one": 1.0, "technique": 0.70, "technique_tolerant": 0.94},
     },  # lifting: 12/13, 13/13, 24/34, 32/34
 }

@@ -177,9 +177,10 @@ def _exercises(args: argparse.Namespace) -> int:
         mine = "" if name in builtin else (", taught" if args.lang == "en" else ", aangeleerd")
         try:
             t = load_template(name)
-            print(f"{name:12s} {t.title.get(args.lang)} ({t.camera.view} view, {t.target_reps} reps{mine})")
+            reps = f"{t.target_reps} reps" + (f", {t.target_reps // 2} per leg" if t.legs != (None,) else "")
+            print(f"{name:18s} {t.title.get(args.lang)} ({t.camera.view} view, {reps}{mine})")
         except TemplateError as e:
-            print(f"{name:12s} BROKEN: {e}")
+            print(f"{name:18s} BROKEN: {e}")
     return 0
 
 
@@ -312,8 +313,15 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
             else f"person in {doc['frames_with_pose']}/{doc['frames']} frames)"
         )
     ]
+    legs = {"left": "links", "right": "rechts"} if nl else {"left": "left", "right": "right"}
+    held = "vastgehouden" if nl else "held"
+    for leg, d in (doc.get("per_leg") or {}).items():  # per-leg exercises: count and holds of each leg
+        secs = ", ".join(f"{s:.1f} s" for s in d["hold_s"]) or "-"
+        lines.append(
+            f"  {legs.get(leg, leg)}: {d['reps']} " + ("herhalingen" if nl else "reps") + f", {held} {secs}"
+        )
     for r in doc["rep_details"]:
-        extra = []
+        extra = [legs.get(r["side"], r["side"])] if r.get("side") else []
         if "technique" in r:
             extra.append(r["technique"])
         if "hold_s" in r and r["hold_s"] is not None:
@@ -329,6 +337,13 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
             f"  {r['index']:2d}. {r['start_s']:6.1f}-{r['end_s']:6.1f} s  score {r['score']:5.1f}  "
             + "  ".join(extra)
             + f"  [{faults}]"
+        )
+    going = doc.get("in_progress") or {}
+    if template.hold is not None and going.get("hold_s"):  # a hold the recording ends in (or starts in)
+        lines.append(
+            f"  {'nog bezig aan het eind' if nl else 'still going at the end'}: "
+            + f"{held} {going['hold_s']:.1f} s"
+            + (f" ({legs.get(going['side'], going['side'])})" if going.get("side") else "")
         )
     for note in doc.get("notes", []):
         lines.append(f"  ! {note}")

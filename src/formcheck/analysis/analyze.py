@@ -388,6 +388,7 @@ class Analysis:
             "reps": len(self.reps),
             "rep_details": [_rep_json(r, self.template) for r in self.reps],
             "in_progress": self.engine.in_progress(),
+            **({"per_leg": per_leg(self.reps, self.template)} if self.template.legs != (None,) else {}),
             "cues": [
                 {"t_s": round(c.t_s, 3), "code": c.code, "text": c.text.get(self.lang)}
                 for c in self.engine.cues.history
@@ -410,6 +411,17 @@ class Analysis:
         return doc
 
 
+def per_leg(reps: list[RepRecord], template: Template) -> dict[str, dict[str, Any]]:
+    """For a per-leg template: ``{leg: {"reps": n, "hold_s": [seconds held per rep]}}`` for both legs."""
+    return {
+        str(leg): {
+            "reps": sum(r.side == leg for r in reps),
+            "hold_s": [r.hold_s for r in reps if r.side == leg and r.hold_s is not None],
+        }
+        for leg in template.legs
+    }
+
+
 def _rep_json(r: RepRecord, template: Template) -> dict[str, Any]:
     d: dict[str, Any] = {
         "index": r.index,
@@ -425,6 +437,8 @@ def _rep_json(r: RepRecord, template: Template) -> dict[str, Any]:
     }
     if template.hold is not None:
         d["hold_s"] = r.hold_s
+    if r.side is not None:
+        d["side"] = r.side
     if template.technique is not None:
         d["technique"] = r.technique
         d["reba"] = r.reba

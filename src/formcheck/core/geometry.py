@@ -54,7 +54,8 @@ FEATURES: Mapping[str, str] = {
     "leg_raise_right": "deg; the same for the right shin",
     "knee_angle_left": "deg; interior angle of the left knee, 180 = straight",
     "knee_angle_right": "deg; interior angle of the right knee, 180 = straight",
-    "knee_height": "leg lengths; camera-side knee height above the lowest point of either foot",
+    "knee_lift": "leg lengths; camera-side knee from the floor line through the camera-side toes and wrist "
+    "(a plank's supports), on the shoulder's side: about 0 kneeling or lying face down",
     "body_line": "deg; shoulder-hip-ankle line on the camera side, 180 = straight, < 180 hips piked, "
     "> 180 hips sagging",
     "visibility": "0..1; mean visibility of the nose and the camera-side shoulder, hip, knee and ankle",
@@ -199,15 +200,15 @@ def compute_features(
         kf = np.clip(f["knee_flexion"], 0.0, None)
         f["stoop_squat_index"] = kf / (kf + np.clip(f["trunk_incline"], 0.0, None))
 
-    f.update(_leg_features(px, side, mid_sh, mid_hip, ground, leg))
+    f.update(_leg_features(px, side, mid_sh, mid_hip, leg))
     f.update(_quality(lm, px, size, side))
     return f
 
 
 def _leg_features(
-    px: np.ndarray, side: Side, mid_sh: np.ndarray, mid_hip: np.ndarray, ground: np.ndarray, leg: np.ndarray
+    px: np.ndarray, side: Side, mid_sh: np.ndarray, mid_hip: np.ndarray, leg: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Per-leg angles (both legs, named by the person's own side) and the plank's line and knee height.
+    """Per-leg angles (both legs, named by the person's own side) and the plank's line and knee lift.
 
     Each leg is measured against the trunk's direction (mid-shoulder to mid-hip) placed at that leg's own
     hip, so a far leg whose shoulder is hidden is still measured; the front is the camera side's (one
@@ -222,10 +223,18 @@ def _leg_features(
         out[f"hip_flexion_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, knee, ch)
         out[f"leg_raise_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, hip + (ankle - knee), ch)
         out[f"knee_angle_{name}"] = angle_at(hip, knee, ankle)
-    sh, hip, knee, ankle = (px[:, sided(j, side)] for j in ("shoulder", "hip", "knee", "ankle"))
+    sh, hip, knee, ankle, toe, wrist = (
+        px[:, sided(j, side)] for j in ("shoulder", "hip", "knee", "ankle", "foot", "wrist")
+    )
     out["body_line"] = signed_angle_at(sh, hip, ankle, ch)
+    # the floor is the line through the body's own supports (toes and hands or forearms), so a camera that
+    # is not level or not at floor height changes nothing
+    floor = wrist - toe
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["knee_height"] = (ground - knee[:, 1]) / leg
+        normal = np.stack([-floor[:, 1], floor[:, 0]], axis=-1)
+        normal /= np.linalg.norm(floor, axis=-1, keepdims=True)
+        up = np.sign(np.sum((sh - toe) * normal, axis=-1))
+        out["knee_lift"] = np.sum((knee - toe) * normal, axis=-1) * up / leg
     return out
 
 

@@ -85,7 +85,7 @@ FEATURE_LABELS: dict[str, Text] = {
     "leg_raise_right": Text(nl="Rechterbeen omhoog", en="Right leg up"),
     "knee_angle_left": Text(nl="Linkerknie", en="Left knee"),
     "knee_angle_right": Text(nl="Rechterknie", en="Right knee"),
-    "knee_height": Text(nl="Kniehoogte", en="Knee height"),
+    "knee_lift": Text(nl="Knieën van de grond", en="Knees off the floor"),
     "body_line": Text(nl="Lichaamslijn", en="Body line"),
 }
 
