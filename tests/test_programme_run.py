@@ -78,12 +78,16 @@ def test_a_session_runs_set_by_set_with_rests_and_announcements(tmp_path: Path) 
     run.poll(_rec("bridge", 2), live=True, now=1.0)
     run.on_rep(_rec("bridge", 3))  # the video thread writes the count at once
     assert tr.sessions()[0].sets[0].done_reps == 1
-    assert run.poll(_rec("bridge", 4), live=True, now=2.0) == [] and run.done == 2
+    # Each new count is said once, with the set's own number (2, not the record's 4).
+    counted = run.poll(_rec("bridge", 4), live=True, now=2.0)
+    assert [(e.code, e.reps) for e in counted] == [("run_count", 2)] and run.done == 2
+    assert event_text(counted[0], "nl", _title) == "2"
+    assert run.poll(_rec("bridge", 4), live=True, now=2.5) == []
     events = run.poll(_rec("bridge", 5), live=True, now=3.0)
-    assert [e.code for e in events] == ["run_set_done", "run_next"]
-    assert (events[1].exercise, events[1].reps) == ("bridge", 3)
-    assert event_text(events[1], "en", _title) == "Next: Bridge, 3 times."
-    assert event_text(events[0], "nl", _title) == "Set klaar. Rust 20 seconden."
+    assert [e.code for e in events] == ["run_count", "run_set_done", "run_next"]
+    assert (events[2].exercise, events[2].reps) == ("bridge", 3)
+    assert event_text(events[2], "en", _title) == "Next: Bridge, 3 times."
+    assert event_text(events[1], "nl", _title) == "Set klaar. Rust 20 seconden."
     assert run.phase == "rest" and run.rest_left(3.0) == 20
     # Reps during the rest are not counted for any set; the countdown is said at 10 s.
     assert [e.code for e in run.poll(_rec("bridge", 7), live=True, now=13.5)] == ["run_rest_left"]
@@ -93,7 +97,7 @@ def test_a_session_runs_set_by_set_with_rests_and_announcements(tmp_path: Path) 
     run.poll(_rec("bridge", 7), live=True, now=23.3)
     assert run.done == 0
     # Set 2: the patient says "done" after 2 of 3; the next exercise is announced.
-    run.poll(_rec("bridge", 9), live=True, now=30.0)
+    assert [e.reps for e in run.poll(_rec("bridge", 9), live=True, now=30.0)] == [2]  # one poll, one count
     events = run.finish_set(31.0)
     assert [e.code for e in events] == ["run_set_done", "run_next"] and events[1].exercise == "cat_cow"
     run.skip_rest(31.5)
@@ -101,7 +105,7 @@ def test_a_session_runs_set_by_set_with_rests_and_announcements(tmp_path: Path) 
     # Cat-cow: a new record (the coach switched exercise); its 2 reps complete the session.
     run.poll(_rec("cat_cow", 0), live=True, now=32.0)
     events = run.poll(_rec("cat_cow", 2), live=True, now=40.0)
-    assert [e.code for e in events] == ["run_session_done"] and run.phase == "done"
+    assert [e.code for e in events] == ["run_count", "run_session_done"] and run.phase == "done"
     assert run.totals() == (3 + 2 + 2, 3 + 3 + 2)
     stored = tr.sessions()[0]
     assert stored.ended_at is not None
@@ -119,6 +123,27 @@ def test_a_restarted_stream_mid_set_keeps_the_reps_so_far(tmp_path: Path) -> Non
     run.poll(_rec("bridge", 0, "b"), live=True, now=2.0)  # STOP, START: a new record
     run.poll(_rec("bridge", 1, "b"), live=True, now=3.0)
     assert run.done == 3 and run.phase == "rest"
+    assert tr.sessions()[0].sets[0].done_reps == 3
+
+
+def test_a_per_side_set_counts_only_the_reps_of_its_leg(tmp_path: Path) -> None:
+    prog = parse_programme_text(
+        PROG.replace('exercise = "bridge"', 'exercise = "bridge"\nper_side = true'),
+        "p",
+        ("bridge", "cat_cow"),
+    )
+    tr = TrackingStore(SessionStore(tmp_path))
+    pid = tr.add_programme(programme_to_toml(prog), "Twee", DAY)
+    sets = plan_for(prog, DAY, DAY).sets
+    assert [(s.exercise, s.side) for s in sets[:2]] == [("bridge", "left"), ("bridge", "right")]
+    run = ProgrammeRun(tr, tr.begin_session(pid, DAY, 1, sets, None), sets, ("bridge", "cat_cow"))
+    rec = _rec("bridge", 0)
+    run.poll(rec, live=True, now=0.0)
+    rec.reps += [{"index": 1, "side": "right"}, {"index": 2, "side": "left"}, {"index": 3, "side": "left"}]
+    run.on_rep(rec)
+    assert [e.reps for e in run.poll(rec, live=True, now=1.0)] == [2] and run.done == 2
+    rec.reps.append({"index": 4, "side": "left"})
+    assert [e.code for e in run.poll(rec, live=True, now=2.0)][:2] == ["run_count", "run_set_done"]
     assert tr.sessions()[0].sets[0].done_reps == 3
 
 

@@ -80,7 +80,7 @@ PROGRAMME_MESSAGES: dict[str, Text] = {
         en="{exercise}{side} · set {set} of {sets}",
     ),
     "run_target": Text(nl="{reps} keer{hold}", en="{reps} times{hold}"),
-    "run_count": Text(nl="{done} van {reps}", en="{done} of {reps}"),
+    "run_count": Text(nl="{reps}", en="{reps}"),
     "run_next_set": Text(nl="Klaar, volgende", en="Done, next"),
     "run_skip_set": Text(nl="Deze set overslaan", en="Skip this set"),
     "run_skip_rest": Text(nl="Rust overslaan", en="Skip the rest"),

@@ -38,8 +38,8 @@ class RunEvent:
 
     Attributes:
         id: unique within the run (the page's speech script says each id once).
-        code: message code (``run_set_done``, ``run_next``, ``run_next_side``, ``run_rest_left``, ``run_go``,
-            ``run_session_done``, ``run_missing_exercise``).
+        code: message code (``run_count``, ``run_set_done``, ``run_next``, ``run_next_side``,
+            ``run_rest_left``, ``run_go``, ``run_session_done``, ``run_missing_exercise``).
         exercise / side / reps / seconds: the values the text needs (exercise as a template name).
     """
 
@@ -83,6 +83,7 @@ class ProgrammeRun:
         self._link: tuple[str, int] | None = None  # (record id, rep position where the set began)
         self._carried = 0  # reps of this set in an earlier record (the stream was restarted mid-set)
         self._written = 0
+        self._said_count = 0  # the set's count said so far (the page speaks it from the events)
         self._said: set[str] = set()
 
     # ------------------------------------------------------------------ reading
@@ -132,7 +133,7 @@ class ProgrammeRun:
         with self.lock:
             if self.phase != "set" or self._link is None or rec.id != self._link[0]:
                 return
-            done = self._carried + len(rec.reps) - self._link[1]
+            done = self._carried + _counted(rec, self._link[1], self.sets[self.index].side)
             if done <= self._written:
                 return
             self._written = done
@@ -161,10 +162,13 @@ class ProgrammeRun:
                     self._carried = self.done
                     self._link = (rec.id, len(rec.reps))
                     self._write(self.tracking.start_set, self.index, rec.id, len(rec.reps))
-                self.done = self._carried + len(rec.reps) - self._link[1]
+                self.done = self._carried + _counted(rec, self._link[1], cur.side)
                 if self.done > self._written:
                     self._written = self.done
                     self._write(self.tracking.count_rep, self.index, self.done)
+                if self.done > self._said_count:
+                    self._said_count = self.done
+                    events.append(self._event(f"rep{self.done}", "run_count", cur, reps=self.done))
                 if self.done >= cur.reps:
                     events += self._complete(now)
             elif self.phase == "rest":
@@ -233,15 +237,18 @@ class ProgrammeRun:
         self.done = 0
         self._carried = 0
         self._written = 0
+        self._said_count = 0
         self._link = None
 
-    def _event(self, kind: str, code: str, s: PlannedSet, seconds: int = 0) -> RunEvent:
+    def _event(
+        self, kind: str, code: str, s: PlannedSet, seconds: int = 0, reps: int | None = None
+    ) -> RunEvent:
         return RunEvent(
             id=f"{self.session.id}-{self.index}-{kind}",
             code=code,
             exercise=s.exercise,
             side=s.side,
-            reps=s.reps,
+            reps=s.reps if reps is None else reps,
             seconds=seconds,
         )
 
@@ -250,6 +257,15 @@ class ProgrammeRun:
             return False
         self._said.add(e.id)
         return True
+
+
+def _counted(rec: SessionRecord, start: int, side: str) -> int:
+    """Reps of ``rec`` from position ``start`` that belong to a set on ``side`` ("": any): a per-leg
+    template's reps carry their leg, and a rep of the other leg is not this set's."""
+    reps = rec.reps[start:]
+    if not side:
+        return len(reps)
+    return sum(1 for r in reps if r.get("side") in (None, side))
 
 
 # --------------------------------------------------------------------------------------------- words
@@ -276,18 +292,10 @@ def hold_text(hold: tuple[float, float] | None, lang: str) -> str:
     return t("hold_each", lang, hold=f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}")
 
 
-def rep_speech(updates: Sequence[LiveUpdate], set_done: int, lang: str) -> list[tuple[str, str, str]]:
-    """What to say for one poll's updates during a set: the set's own count ("3", not the session's total)
-    with the newest cue, as one ``(id, text, lang)`` item (ids end in ``-rep`` or ``-cue``)."""
-    rep = next((u for u in reversed(updates) if u.new_rep is not None), None)
+def cue_speech(updates: Sequence[LiveUpdate], lang: str) -> list[tuple[str, str, str]]:
+    """The newest cue of one poll's updates as a ``(id, text, lang)`` speech item (the set's count is said
+    from the run's own ``run_count`` events, so a count is never lost to the order of poll and update)."""
     cue = next((u for u in reversed(updates) if u.new_cue is not None), None)
-    if rep is None and cue is None:
+    if cue is None or cue.new_cue is None:
         return []
-    parts = [str(set_done)] if rep is not None and set_done > 0 else []
-    if cue is not None and cue.new_cue is not None:
-        parts.append(cue.new_cue[1].get(lang))
-    if not parts:
-        return []
-    last = max((u for u in (rep, cue) if u is not None), key=lambda u: u.seq)
-    kind = "rep" if rep is not None else "cue"
-    return [(f"{last.session_id}-{last.seq}-{kind}", ". ".join(parts), lang)]
+    return [(f"{cue.session_id}-{cue.seq}-cue", cue.new_cue[1].get(lang), lang)]

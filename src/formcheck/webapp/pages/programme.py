@@ -31,7 +31,7 @@ from formcheck.webapp import markup, ui
 from formcheck.webapp.camera import camera
 from formcheck.webapp.frameserver import frame_server
 from formcheck.webapp.live import CoachSession, LiveSettings
-from formcheck.webapp.programme_run import ProgrammeRun, RunEvent, event_text, hold_text, rep_speech, set_text
+from formcheck.webapp.programme_run import ProgrammeRun, RunEvent, cue_speech, event_text, hold_text, set_text
 from formcheck.webapp.readout import POLL_S, SPEECH_KEEP, PanelState, readout
 from formcheck.webapp.summary import pain_much_worse
 from formcheck.webapp.texts import t
@@ -245,8 +245,7 @@ def _run_panel(run: ProgrammeRun, lang: str, muted: bool) -> None:
         rec = coach.snapshot()
         live = coach.live
     events = run.poll(rec, live, now)
-    if run.phase == "set":
-        panel.speech = [*(panel.speech or []), *rep_speech(updates, run.done, lang)][-SPEECH_KEEP:]
+    panel.speech = [*(panel.speech or []), *cue_speech(updates, lang)][-SPEECH_KEEP:]
     _say(panel, events, lang)
     if updates:
         panel.last = updates[-1]
