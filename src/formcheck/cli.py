@@ -18,7 +18,15 @@ from typing import Any
 from formcheck import __version__
 from formcheck.core.geometry import FEATURES
 from formcheck.core.teach import TeachError
-from formcheck.core.templates import LANGS, TemplateError, available, builtin_names, load_template
+from formcheck.core.templates import (
+    LANGS,
+    TemplateError,
+    available,
+    builtin_dir,
+    builtin_names,
+    kind_of,
+    load_template,
+)
 
 EXIT_USAGE = 2
 EXIT_INPUT = 3
@@ -172,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _exercises(args: argparse.Namespace) -> int:
+    from formcheck.core.posture_template import load_monitor
+
     builtin = set(builtin_names())
     for name in available():
         mine = "" if name in builtin else (", taught" if args.lang == "en" else ", aangeleerd")
@@ -179,6 +189,15 @@ def _exercises(args: argparse.Namespace) -> int:
             t = load_template(name)
             reps = f"{t.target_reps} reps" + (f", {t.target_reps // 2} per leg" if t.legs != (None,) else "")
             print(f"{name:18s} {t.title.get(args.lang)} ({t.camera.view} view, {reps}{mine})")
+        except TemplateError as e:
+            print(f"{name:18s} BROKEN: {e}")
+    for name in available("monitor"):
+        try:
+            m = load_monitor(name)
+            nl = args.lang == "nl"
+            views = (" of " if nl else " or ").join(m.views)
+            kind = "houdingsmonitor, geen herhalingen" if nl else "posture monitor, no reps"
+            print(f"{name:18s} {m.title.get(args.lang)} ({views} {'camera' if nl else 'view'}, {kind})")
         except TemplateError as e:
             print(f"{name:18s} BROKEN: {e}")
     return 0
@@ -220,17 +239,64 @@ def _teach(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analyze(args: argparse.Namespace) -> int:
-    from formcheck.analysis.analyze import analyze_video, write_annotated
+def _is_monitor(exercise: str) -> bool:
+    """Whether ``--exercise`` names a posture monitor (a built-in one, or a .toml of that kind)."""
+    path = Path(exercise) if exercise.endswith(".toml") else builtin_dir() / f"{exercise.replace('-', '_')}.toml"
+    return path.is_file() and kind_of(path) == "monitor"
+
+
+def _analyze_posture(args: argparse.Namespace) -> int:
+    from formcheck.analysis.posture import analyze_posture_video, posture_summary
+    from formcheck.core.posture_template import load_monitor
     from formcheck.pose.video import probe
 
-    template = load_template(args.exercise)
+    template = load_monitor(args.exercise.replace("-", "_"))
     info = probe(args.video)
-    out: Path | None = args.out
+    out = _out_dir(args.out)
+    bar = _progress(info.frames, quiet=args.json)
+    try:
+        analysis = analyze_posture_video(
+            args.video, template, model=args.model, lang=args.lang, workers=args.workers, progress=bar.update
+        )
+    finally:
+        bar.close()
+    doc = analysis.to_json()
+    if out is not None:
+        _write_json(out / "result.json", doc)
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print(posture_summary(doc, template, args.lang))
+        if out is not None:
+            print(f"written: {out / 'result.json'} (a posture analysis writes no annotated video)")
+    return 0
+
+
+def _out_dir(out: Path | None) -> Path | None:
+    """The ``--out`` folder, created; a file in its place is a :class:`UserError`."""
     if out is not None:
         if out.exists() and not out.is_dir():
             raise UserError(f"--out {out} exists and is not a folder")
         out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    """Write ``doc`` to ``path`` atomically (a temporary file renamed into place)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from formcheck.analysis.analyze import analyze_video, write_annotated
+    from formcheck.pose.video import probe
+
+    if _is_monitor(args.exercise):
+        return _analyze_posture(args)
+    template = load_template(args.exercise)
+    info = probe(args.video)
+    out = _out_dir(args.out)
     bar = _progress(info.frames, quiet=args.json)
     try:
         analysis = analyze_video(
@@ -240,8 +306,7 @@ def _analyze(args: argparse.Namespace) -> int:
         bar.close()
     doc = analysis.to_json()
     if out is not None:
-        (out / "result.json.tmp").write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-        (out / "result.json.tmp").replace(out / "result.json")
+        _write_json(out / "result.json", doc)
         if not args.no_video:
             write_annotated(analysis, args.video, out / "annotated.mp4")
     if args.json:

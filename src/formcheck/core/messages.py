@@ -393,3 +393,58 @@ def technique_text(name: str | None, lang: str) -> str:
         return ""
     key = f"technique_{name}"
     return MESSAGES[key].get(lang) if key in MESSAGES else name
+
+
+# ------------------------------------------------------------------ the desk-posture monitor
+# (its reminders are in its template, exercises/desk_posture.toml)
+MESSAGES.update(
+    {
+        "posture_upright": Text(nl="rechtop", en="upright"),
+        "posture_slouched": Text(nl="onderuitgezakt", en="slouched"),
+        "posture_forward_head": Text(nl="hoofd naar voren", en="head forward"),
+        "posture_leaning_back": Text(nl="achterover geleund", en="leaning back"),
+        "posture_leaning_side": Text(nl="scheef naar één kant", en="leaning to one side"),
+        "posture_away": Text(nl="even weg", en="away"),
+        "desk_fixed_only": Text(
+            nl="Zonder ijking: alleen beoordeeld op de vaste grenzen, niet op jouw eigen rechte houding.",
+            en="Without a calibration: judged against the fixed limits only, not against your own upright "
+            "posture.",
+        ),
+        "desk_auto_baseline": Text(
+            nl="Een opname heeft geen ijking: jouw eigen rechte houding is genomen uit {seconds:g} seconden "
+            "van je gewone rechte zithouding ({start:.1f}-{end:.1f} s).",
+            en="A recording has no calibration: your own upright posture was taken from {seconds:g} seconds of "
+            "your usual upright sitting ({start:.1f}-{end:.1f} s).",
+        ),
+        "desk_photo": Text(
+            nl="Een foto: één moment, beoordeeld op de vaste grenzen.",
+            en="A photo: one moment, judged against the fixed limits.",
+        ),
+        "desk_score": Text(nl="Houdingsscore (tijd rechtop)", en="Posture score (time upright)"),
+        "desk_sitting": Text(nl="Zittijd sinds de laatste pauze", en="Sitting time since the last break"),
+        "desk_segments": Text(nl="Houdingen", en="Postures"),
+        "desk_title": Text(nl="formcheck · houding aan het bureau", en="formcheck · desk posture"),
+        "desk_calibrate": Text(nl="IJken: 3 seconden rechtop zitten", en="Calibrate: sit upright for 3 seconds"),
+        "desk_calibrating": Text(
+            nl="Zit rechtop en ontspannen... nog {seconds:.0f} s", en="Sit upright and relaxed... {seconds:.0f} s"
+        ),
+        "desk_calibrated": Text(
+            nl="Geijkt: dit is jouw rechte houding.", en="Calibrated: this is your upright posture."
+        ),
+        "desk_calibration_failed": Text(
+            nl="Het ijken lukte niet: ik zag je niet goed. Zorg dat je hoofd en schouders in beeld zijn en "
+            "probeer het nog eens.",
+            en="The calibration did not work: I could not see you well. Make sure your head and shoulders "
+            "are in view and try again.",
+        ),
+        "desk_not_calibrated": Text(
+            nl="Nog niet geijkt: ik gebruik de vaste grenzen. IJk voor een beoordeling die bij jou past.",
+            en="Not calibrated yet: using the fixed limits. Calibrate for a judgement that fits you.",
+        ),
+        "desk_speak": Text(nl="Herinneringen uitspreken", en="Speak the reminders"),
+        "desk_low_rate": Text(
+            nl="De camera wordt maar {fps:g} keer per seconde bekeken, zodat je laptop vlot blijft.",
+            en="The camera is looked at only {fps:g} times a second, so your laptop stays responsive.",
+        ),
+    }
+)

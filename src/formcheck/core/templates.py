@@ -359,6 +359,9 @@ class _Reader:
 #: The strict table reader, public for the other file formats that validate the same way.
 TableReader = _Reader
 
+#: Template kinds: an exercise counts reps and holds; a monitor watches a posture over time (no reps).
+KINDS: tuple[str, ...] = ("exercise", "monitor")
+
 
 def _feature(r: _Reader, key: str = "feature", legs: bool = False) -> str:
     """A known feature name; with ``legs`` it may say ``{leg}`` and ``{other}`` (per-leg templates)."""
@@ -395,6 +398,8 @@ def parse_template(data: dict[str, Any], source: str) -> Template:
     """Validate parsed TOML ``data`` (from ``source``, used in messages) into a :class:`Template`."""
     r = _Reader(source, data, "")
     r.num("schema", 1, 1)
+    if r.str("kind", KINDS, default="exercise") != "exercise":
+        r.fail("kind", "a posture monitor, not an exercise (it has no reps): load it with load_monitor")
     name = r.str("name")
     title, instructions = r.text("title"), r.text("instructions")
     camera = _section(r, "camera", _camera)
@@ -596,6 +601,32 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("formcheck") / "exercises"))
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML of a template file.
+
+    Raises:
+        TemplateError: the file is missing, unreadable or not valid TOML.
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TemplateError(f"{path}: cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TemplateError(f"{path}: not valid TOML: {e}") from None
+
+
+def kind_of(path: Path) -> str:
+    """The ``kind`` of a template file (``exercise`` when it says none, or cannot be read: its loader
+    then reports what is wrong)."""
+    try:
+        kind = read_toml(path).get("kind", "exercise")
+    except TemplateError:
+        return "exercise"
+    return kind if kind in KINDS else "exercise"
+
+
 def load_template_file(path: str | Path) -> Template:
     """Load and validate one template file.
 
@@ -603,14 +634,7 @@ def load_template_file(path: str | Path) -> Template:
         TemplateError: unreadable file, bad TOML, or a validation error (file, key and expectation named).
     """
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TemplateError(f"{p}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise TemplateError(f"{p}: cannot read: {e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise TemplateError(f"{p}: not valid TOML: {e}") from None
+    data = read_toml(p)
     t = parse_template(data, str(p))
     if t.name != p.stem:
         raise TemplateError(f"{p}: name: expected '{p.stem}' (the file name), got '{t.name}'")
@@ -626,7 +650,7 @@ def user_dir() -> Path:
 
 
 def builtin_names() -> list[str]:
-    """Names of the templates shipped with formcheck, sorted."""
+    """Names of the templates shipped with formcheck (exercises and monitors), sorted."""
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
 
@@ -640,9 +664,11 @@ def user_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.toml") if p.is_file() and p.stem not in builtin)
 
 
-def available() -> list[str]:
-    """Names of every template: the built-in ones, then the user's own (each group sorted)."""
-    return builtin_names() + user_names()
+def available(kind: str = "exercise") -> list[str]:
+    """Names of every template of one kind: ``exercise`` (with reps): the built-in ones, then the user's own
+    (each group sorted); ``monitor``: the built-in posture monitors."""
+    builtin = [n for n in builtin_names() if kind_of(builtin_dir() / f"{n}.toml") == kind]
+    return builtin + user_names() if kind == "exercise" else builtin
 
 
 def load_template(name_or_path: str) -> Template:
@@ -656,8 +682,11 @@ def load_template(name_or_path: str) -> Template:
         return load_template_file(name_or_path)
     name = name_or_path.replace("-", "_")
     path = builtin_dir() / f"{name}.toml"
+    if path.is_file() and kind_of(path) == "monitor":
+        raise TemplateError(f"'{name_or_path}' is a posture monitor, not an exercise with reps")
     if not path.is_file():
         path = user_dir() / f"{name}.toml"
     if not path.is_file() or "/" in name or "\\" in name:
-        raise TemplateError(f"unknown exercise '{name_or_path}': choose one of {', '.join(available())}")
+        names = ", ".join(available() + available("monitor"))
+        raise TemplateError(f"unknown exercise '{name_or_path}': choose one of {names}")
     return load_template_file(path)
