@@ -241,7 +241,8 @@ def _teach(args: argparse.Namespace) -> int:
 
 def _is_monitor(exercise: str) -> bool:
     """Whether ``--exercise`` names a posture monitor (a built-in one, or a .toml of that kind)."""
-    path = Path(exercise) if exercise.endswith(".toml") else builtin_dir() / f"{exercise.replace('-', '_')}.toml"
+    name = exercise.replace("-", "_")
+    path = Path(exercise) if exercise.endswith(".toml") else builtin_dir() / f"{name}.toml"
     return path.is_file() and kind_of(path) == "monitor"
 
 

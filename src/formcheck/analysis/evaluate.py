@@ -57,6 +57,11 @@ PARTS = ("dev", "check")
 #: The range a feature can take at all (its units). A band edge at or beyond it is not a boundary to another
 #: class (e.g. a trunk incline of ``min = 0``), so margins ignore it.
 NATURAL_RANGE = {"knee_flexion": (0.0, 180.0), "trunk_incline": (0.0, 180.0), "stoop_squat_index": (0.0, 1.0)}
+#: A posture recording is right when at least this share of its labelled time (transitions excluded) has
+#: the labelled posture (issue 8 target).
+POSTURE_TARGET = 0.9
+#: What :func:`summarize_postures` counts per view.
+POSTURE_COUNTS = ("videos", "videos_ok", "labelled_s", "right_s", "photos", "photos_ok")
 #: A measured hold within this many seconds of the labelled one counts as right (issue 6 target).
 HOLD_TOLERANCE_S = 0.5
 #: The same for the hold exercises labelled with ``holds`` (knee-to-chest, hamstring stretch, plank; issue 8).
@@ -322,6 +327,82 @@ def _score_hold(
     }
 
 
+def score_postures(label: dict[str, Any], postures: Sequence[str], fps: float) -> dict[str, Any]:
+    """Compare a monitor's per-frame postures with a clip's labelled ``segments`` (or a photo's ``posture``).
+
+    Args:
+        label: the clip's entry in the labels file: ``segments`` ``[{"frames": [first, last], "posture"}]``
+            (``transition`` frames are not scored), or one ``posture`` for a photo.
+        postures: the posture of every analysed frame.
+        fps: frames per second, to give the labelled time in seconds.
+
+    Returns:
+        A row: ``view`` (the labelled camera view), ``scored`` (not low confidence), ``photo``,
+        ``labelled_frames``, ``right_frames``, ``labelled_s``, ``right_s``, ``share`` (0..1, None when
+        nothing was labelled), ``ok`` (share at least :data:`POSTURE_TARGET`), ``confusions``
+        ``{"label>got": frames}``; for a photo also ``truth`` and ``got``.
+    """
+    segments = label.get("segments")
+    if not segments and label.get("posture"):
+        segments = [{"frames": [0, 0], "posture": label["posture"]}]
+    right = total = 0
+    confusions: dict[str, int] = {}
+    for seg in segments or []:
+        if seg.get("posture") == "transition":
+            continue
+        first, last = (int(f) for f in seg["frames"])
+        for f in range(first, last + 1):
+            got = postures[f] if 0 <= f < len(postures) else "away"
+            total += 1
+            if got == seg["posture"]:
+                right += 1
+            else:
+                key = f"{seg['posture']}>{got}"
+                confusions[key] = confusions.get(key, 0) + 1
+    share = right / total if total else None
+    row: dict[str, Any] = {
+        "view": label.get("view"),
+        "scored": label.get("confidence", "high") != "low" and total > 0,
+        "photo": not label.get("segments"),
+        "labelled_frames": total,
+        "right_frames": right,
+        "labelled_s": round(total / fps, 2),
+        "right_s": round(right / fps, 2),
+        "share": None if share is None else round(share, 4),
+        "ok": share is not None and share >= POSTURE_TARGET,
+        "confusions": dict(sorted(confusions.items(), key=lambda kv: -kv[1])),
+    }
+    if row["photo"]:
+        row["truth"] = label.get("posture")
+        row["got"] = postures[0] if postures else "away"
+    return row
+
+
+def summarize_postures(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per monitor and per view (``all``, ``front``, ``side``, ``oblique``) over the scored recordings:
+    labelled and right seconds of the videos (``share``: labelled time right), videos at or above
+    :data:`POSTURE_TARGET`, and photos right."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if "skipped" in r or not r.get("scored") or "share" not in r:
+            continue
+        for view in ("all", str(r.get("view"))):
+            v = out.setdefault(r["exercise"], {}).setdefault(view, dict.fromkeys(POSTURE_COUNTS, 0))
+            if r["photo"]:
+                v["photos"] += 1
+                v["photos_ok"] += int(r["ok"])
+            else:
+                v["videos"] += 1
+                v["videos_ok"] += int(r["ok"])
+                v["labelled_s"] += r["labelled_s"]
+                v["right_s"] += r["right_s"]
+    for views in out.values():
+        for v in views.values():
+            v["labelled_s"], v["right_s"] = round(v["labelled_s"], 2), round(v["right_s"], 2)
+            v["share"] = round(v["right_s"] / v["labelled_s"], 4) if v["labelled_s"] else None
+    return out
+
+
 def _empty_summary() -> dict[str, Any]:
     return {
         "clips": 0,
@@ -352,7 +433,7 @@ def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if "skipped" in r:
+        if "skipped" in r or "share" in r:  # posture rows: summarize_postures
             continue
         s = out.setdefault(r["exercise"], _empty_summary())
         s["clips"] += 1
@@ -445,6 +526,7 @@ def evaluate_labels(
     split_file = split_file if split_file is not None else default_split_file(labels)
     check = read_split(split_file) if split_file is not None else frozenset()
     known = set(available())
+    monitors = set(available("monitor"))
     rows: list[dict[str, Any]] = []
     for c in clips:
         part = "check" if c["file"] in check else "dev"
@@ -454,6 +536,9 @@ def evaluate_labels(
         row: dict[str, Any] = {"file": c["file"], "exercise": name, "part": part, "truth": c.get("reps")}
         row["confidence"] = c.get("confidence", "high")
         rows.append(row)
+        if name in monitors:
+            row.update(_evaluate_monitor(labels, c, name, model, traces))
+            continue
         if name not in known:
             row["skipped"] = f"no template for '{name}'"
             continue
@@ -474,13 +559,36 @@ def evaluate_labels(
             )
         )
     parts = {p: summarize(r for r in rows if r["part"] == p) for p in PARTS if split in ("all", p)}
+    postures = {p: summarize_postures(r for r in rows if r["part"] == p) for p in parts}
     return {
         "labels": str(labels),
         "split": split,
         "split_file": None if split_file is None else str(split_file),
         "clips": rows,
         "parts": parts,
+        "postures": postures,
     }
+
+
+def _evaluate_monitor(
+    labels: Path, clip: dict[str, Any], name: str, model: str, traces: Path | None
+) -> dict[str, Any]:
+    """Run a posture monitor over one labelled clip (from its trace or the video) and score its segments."""
+    from formcheck.analysis.posture import analyze_posture_trace, analyze_posture_video
+    from formcheck.core.posture_template import load_monitor
+    from formcheck.pose.pipeline import PoseTrace
+
+    template = load_monitor(name)
+    stem = Path(str(clip["file"])).stem
+    if traces is not None:
+        path = Path(traces) / f"{stem}.npz"
+        if not path.is_file():
+            return {"skipped": f"no trace {path}"}
+        analysis = analyze_posture_trace(PoseTrace.load(str(path)), template, source=stem)
+    else:
+        analysis = analyze_posture_video(Path(labels).parent / clip["file"], template, model=model)
+    fps = float(clip.get("fps") or analysis.trace.fps)
+    return score_postures(clip, analysis.postures(), fps)
 
 
 # ---------------------------------------------------------------------------------------------- the text
@@ -493,9 +601,39 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n}" + (f" ({100 * k / n:.0f} %)" if n else "")
 
 
+def _posture_line(r: dict[str, Any]) -> str:
+    mark = "not scored" if not r["scored"] else ("ok" if r["ok"] else "MISS")
+    wrong = ", ".join(f"{k} {v}" for k, v in list(r["confusions"].items())[:3])
+    if r["photo"]:
+        what = f"photo {r['truth']} -> {r['got']}"
+    else:
+        share = "-" if r["share"] is None else f"{100 * r['share']:.1f} %"
+        what = f"right {share} of {r['labelled_s']:.1f} s"
+    return f"  {r['file']:56s} {r['exercise']:17s} {r['view'] or '?':7s} {what:34s} {mark}" + (
+        f"  (wrong frames: {wrong})" if wrong and not r["photo"] else ""
+    )
+
+
+def _posture_summary_lines(exercise: str, views: dict[str, Any]) -> list[str]:
+    lines = []
+    for view in ("all", "front", "side", "oblique"):
+        v = views.get(view)
+        if v is None:
+            continue
+        share = "-" if v["share"] is None else f"{100 * v['share']:.1f} %"
+        lines.append(
+            f"  {exercise:8s} {view:7s} videos: labelled time right {share} of {v['labelled_s']:.1f} s, "
+            f"{v['videos_ok']}/{v['videos']} at >= {100 * POSTURE_TARGET:.0f} %; photos right "
+            f"{_pct(v['photos_ok'], v['photos'])}"
+        )
+    return lines
+
+
 def _clip_line(r: dict[str, Any]) -> str:
     if "skipped" in r:
         return f"  {r['file']:56s} {r['exercise']:17s} skipped: {r['skipped']}"
+    if "share" in r:
+        return _posture_line(r)
     mark = "not scored" if not r["scored"] else ("ok" if r["exact"] else "MISS")
     extra = ""
     if r.get("technique_total"):
@@ -586,4 +724,6 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append("  per exercise:")
         for exercise in sorted(summary):
             lines.extend(_summary_lines(exercise, summary[exercise]))
+        for exercise, views in sorted(report.get("postures", {}).get(part, {}).items()):
+            lines.extend(_posture_summary_lines(exercise, views))
     return "\n".join(lines)

@@ -83,7 +83,11 @@ class PostureAnalysis:
             "totals_s": {k: round(v, 2) for k, v in self.monitor.totals().items()},
             "score": None if not np.isfinite(self.monitor.score) else round(self.monitor.score, 1),
             "reminders": [
-                {"t_s": round(r.t_s, 3), "code": r.code, "text": reminder_text(self.template, r.code, self.lang)}
+                {
+                    "t_s": round(r.t_s, 3),
+                    "code": r.code,
+                    "text": reminder_text(self.template, r.code, self.lang),
+                }
                 for r in self.monitor.reminders
             ],
             "max_people": int(tr.n_people.max()) if tr.frames else 0,

@@ -413,8 +413,8 @@ MESSAGES.update(
         "desk_auto_baseline": Text(
             nl="Een opname heeft geen ijking: jouw eigen rechte houding is genomen uit {seconds:g} seconden "
             "van je gewone rechte zithouding ({start:.1f}-{end:.1f} s).",
-            en="A recording has no calibration: your own upright posture was taken from {seconds:g} seconds of "
-            "your usual upright sitting ({start:.1f}-{end:.1f} s).",
+            en="A recording has no calibration: your own upright posture was taken from {seconds:g} "
+            "seconds of your usual upright sitting ({start:.1f}-{end:.1f} s).",
         ),
         "desk_photo": Text(
             nl="Een foto: één moment, beoordeeld op de vaste grenzen.",
@@ -424,9 +424,12 @@ MESSAGES.update(
         "desk_sitting": Text(nl="Zittijd sinds de laatste pauze", en="Sitting time since the last break"),
         "desk_segments": Text(nl="Houdingen", en="Postures"),
         "desk_title": Text(nl="formcheck · houding aan het bureau", en="formcheck · desk posture"),
-        "desk_calibrate": Text(nl="IJken: 3 seconden rechtop zitten", en="Calibrate: sit upright for 3 seconds"),
+        "desk_calibrate": Text(
+            nl="IJken: 3 seconden rechtop zitten", en="Calibrate: sit upright for 3 seconds"
+        ),
         "desk_calibrating": Text(
-            nl="Zit rechtop en ontspannen... nog {seconds:.0f} s", en="Sit upright and relaxed... {seconds:.0f} s"
+            nl="Zit rechtop en ontspannen... nog {seconds:.0f} s",
+            en="Sit upright and relaxed... {seconds:.0f} s",
         ),
         "desk_calibrated": Text(
             nl="Geijkt: dit is jouw rechte houding.", en="Calibrated: this is your upright posture."

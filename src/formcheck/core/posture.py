@@ -125,7 +125,9 @@ def measure(landmarks: np.ndarray, world: np.ndarray, size: tuple[int, int]) -> 
             "head_pitch": np.degrees(np.arctan2(head[..., 1], _dot(head, fwd))),
         }
         ls, rs = px[..., Lm.LEFT_SHOULDER, :], px[..., Lm.RIGHT_SHOULDER, :]
-        out["shoulder_tilt"] = np.degrees(np.arctan2(rs[..., 1] - ls[..., 1], np.abs(rs[..., 0] - ls[..., 0])))
+        out["shoulder_tilt"] = np.degrees(
+            np.arctan2(rs[..., 1] - ls[..., 1], np.abs(rs[..., 0] - ls[..., 0]))
+        )
         dw = w[..., Lm.RIGHT_SHOULDER, :] - w[..., Lm.LEFT_SHOULDER, :]
         out["head_height"] = (shoulder[..., 1] - ear[..., 1]) / np.linalg.norm(dw, axis=-1)
         out["yaw"] = np.degrees(np.arctan2(np.abs(dw[..., 2]), np.abs(dw[..., 0])))
@@ -235,7 +237,11 @@ TYPICAL = ("trunk_forward", "trunk_side", "neck_forward")
 
 
 def auto_baseline(
-    measures: Mapping[str, np.ndarray], times: np.ndarray, limits: Limits, window_s: float, step_s: float = 0.5
+    measures: Mapping[str, np.ndarray],
+    times: np.ndarray,
+    limits: Limits,
+    window_s: float,
+    step_s: float = 0.5,
 ) -> Baseline | None:
     """The baseline of a recording without a calibration: its most typical upright ``window_s`` seconds.
 

@@ -62,7 +62,9 @@ def parse_monitor(data: dict[str, Any], source: str) -> MonitorTemplate:
     cam.done()
     lr = r.sub("limits")
     assert lr is not None
-    ranges = {f.name: (-90.0, 0.0) if f.name in SIGNED_LIMITS else (0.0, 90.0) for f in dataclasses.fields(Limits)}
+    ranges = {
+        f.name: (-90.0, 0.0) if f.name in SIGNED_LIMITS else (0.0, 90.0) for f in dataclasses.fields(Limits)
+    }
     limits = Limits(**{name: lr.num(name, lo, hi) for name, (lo, hi) in ranges.items()})
     lr.done()
     tr = r.sub("timing")
@@ -108,4 +110,3 @@ def reminder_text(template: MonitorTemplate, code: str, lang: str) -> str:
     """The reminder text of ``code`` in ``lang`` (empty for an unknown code)."""
     text = template.reminders.get(code)
     return "" if text is None else text.get(lang)
-
