@@ -90,7 +90,7 @@ class DeskState:
         calibrating: a calibration is running.
         calibration_left_s: seconds of calibration still to go (0 when none runs).
         calibrated: a baseline is set.
-        calibration_failed: the calibration that just ended saw too little of the person.
+        calibration_failed: the last calibration saw too little of the person (until the next one).
         head_down: the head is tilted down past the limits.
         reminder: the reminder given at this frame, if any.
         sitting_s: sitting time since the last break or stand-up reminder (s).
@@ -146,6 +146,7 @@ class DeskMonitor:
         self._median = {name: RunningStat(timing.smooth_s) for name in MEASURES}
         self._cal_until: float | None = None
         self._cal_samples: list[Mapping[str, float]] = []
+        self._cal_failed = False
         self._last_t: float | None = None
         self._last_seen: float | None = None
         self._candidate: tuple[str, float] | None = None
@@ -160,6 +161,7 @@ class DeskMonitor:
         """Start a calibration at ``t_s``: the next ``calibration_s`` seconds set the baseline."""
         self._cal_until = t_s + self.timing.calibration_s
         self._cal_samples = []
+        self._cal_failed = False
 
     @property
     def view(self) -> str | None:
@@ -174,7 +176,7 @@ class DeskMonitor:
         if dt > self.timing.away_after_s:  # a long gap between frames: nothing is known about it
             dt = 0.0
         self._last_t = t_s
-        calibrating, failed = self._calibration_step(t_s, m)
+        calibrating = self._calibration_step(t_s, m)
         smooth = {name: self._median[name].update(t_s, float(m.get(name, math.nan))) for name in MEASURES}
         here = present(m)
         if here:
@@ -201,26 +203,26 @@ class DeskMonitor:
             calibrating=calibrating,
             calibration_left_s=max(0.0, self._cal_until - t_s) if self._cal_until is not None else 0.0,
             calibrated=self.baseline is not None,
-            calibration_failed=failed,
+            calibration_failed=self._cal_failed,
             head_down=down,
             reminder=reminder,
             sitting_s=self._sitting_s,
             score=self._score.score,
         )
 
-    def _calibration_step(self, t_s: float, m: Mapping[str, float]) -> tuple[bool, bool]:
-        """Collect calibration frames; returns (still calibrating, a calibration just failed)."""
+    def _calibration_step(self, t_s: float, m: Mapping[str, float]) -> bool:
+        """Collect calibration frames, and set the baseline at the end; returns whether still calibrating."""
         if self._cal_until is None:
-            return False, False
+            return False
         if t_s < self._cal_until:
             self._cal_samples.append(dict(m))
-            return True, False
+            return True
         base = baseline_of(self._cal_samples)
         self._cal_until, self._cal_samples = None, []
-        if base is None:
-            return False, True
-        self.baseline = base
-        return False, False
+        self._cal_failed = base is None
+        if base is not None:
+            self.baseline = base
+        return False
 
     def _current(self) -> str:
         return self.segments[-1].posture if self.segments else "away"
