@@ -118,9 +118,11 @@ def test_held_out_clips_are_labelled_clips() -> None:
     assert check <= files, sorted(check - files)
 
 
-def test_posture_clip_is_skipped_with_a_reason(report: dict) -> None:
+def test_posture_clips_are_scored_by_the_monitor(report: dict) -> None:
+    """The desk-posture clips are evaluated by time share (their floors: tests/test_posture_analysis.py)."""
     rows = [r for r in report["clips"] if r["exercise"] == "desk_posture"]
-    assert rows and all("no template" in r["skipped"] for r in rows)
+    assert rows and all("skipped" not in r and "share" in r for r in rows)
+    assert set(report["postures"]["dev"]) == set(report["postures"]["check"]) == {"desk_posture"}
 
 
 # ----------------------------------------------------------------------------------------------- faults
