@@ -246,33 +246,6 @@ def _is_monitor(exercise: str) -> bool:
     return path.is_file() and kind_of(path) == "monitor"
 
 
-def _analyze_posture(args: argparse.Namespace) -> int:
-    from formcheck.analysis.posture import analyze_posture_video, posture_summary
-    from formcheck.core.posture_template import load_monitor
-    from formcheck.pose.video import probe
-
-    template = load_monitor(args.exercise.replace("-", "_"))
-    info = probe(args.video)
-    out = _out_dir(args.out)
-    bar = _progress(info.frames, quiet=args.json)
-    try:
-        analysis = analyze_posture_video(
-            args.video, template, model=args.model, lang=args.lang, workers=args.workers, progress=bar.update
-        )
-    finally:
-        bar.close()
-    doc = analysis.to_json()
-    if out is not None:
-        _write_json(out / "result.json", doc)
-    if args.json:
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-    else:
-        print(posture_summary(doc, template, args.lang))
-        if out is not None:
-            print(f"written: {out / 'result.json'} (a posture analysis writes no annotated video)")
-    return 0
-
-
 def _out_dir(out: Path | None) -> Path | None:
     """The ``--out`` folder, created; a file in its place is a :class:`UserError`."""
     if out is not None:
@@ -291,31 +264,34 @@ def _write_json(path: Path, doc: dict[str, Any]) -> None:
 
 def _analyze(args: argparse.Namespace) -> int:
     from formcheck.analysis.analyze import analyze_video, write_annotated
+    from formcheck.analysis.posture import analyze_posture_video, posture_summary
+    from formcheck.core.posture_template import load_monitor
     from formcheck.pose.video import probe
 
-    if _is_monitor(args.exercise):
-        return _analyze_posture(args)
-    template = load_template(args.exercise)
+    monitor = _is_monitor(args.exercise)
+    template: Any = load_monitor(args.exercise.replace("-", "_")) if monitor else load_template(args.exercise)
+    run: Any = analyze_posture_video if monitor else analyze_video
     info = probe(args.video)
     out = _out_dir(args.out)
     bar = _progress(info.frames, quiet=args.json)
     try:
-        analysis = analyze_video(
+        analysis = run(
             args.video, template, model=args.model, lang=args.lang, workers=args.workers, progress=bar.update
         )
     finally:
         bar.close()
     doc = analysis.to_json()
+    video = out is not None and not args.no_video and not monitor  # a posture analysis draws no video
     if out is not None:
         _write_json(out / "result.json", doc)
-        if not args.no_video:
+        if video:
             write_annotated(analysis, args.video, out / "annotated.mp4")
     if args.json:
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        print(summary_text(doc, template, args.lang))
+        print((posture_summary if monitor else summary_text)(doc, template, args.lang))
         if out is not None:
-            print(f"written: {out / 'result.json'}" + ("" if args.no_video else f", {out / 'annotated.mp4'}"))
+            print(f"written: {out / 'result.json'}" + (f", {out / 'annotated.mp4'}" if video else ""))
     return 0
 
 

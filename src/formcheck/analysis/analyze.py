@@ -480,16 +480,45 @@ def analyze_video(
     Raises:
         formcheck.pose.video.VideoError: the file is missing, not a video, or has no decodable frame.
     """
+    trace, note = video_trace(path, model, with_mask=template.needs_mask, workers=workers, progress=progress)
+    a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
+    if note is not None:
+        a.notes.append(note.format(lang))
+    return a
+
+
+@dataclass(frozen=True)
+class _Truncated:
+    """A note that only part of a video could be decoded."""
+
+    done: int
+    total: int
+
+    def format(self, lang: str) -> str:
+        return message("video_truncated", lang).format(done=self.done, total=self.total)
+
+
+def video_trace(
+    path: str | os.PathLike[str],
+    model: str,
+    *,
+    with_mask: bool,
+    workers: int | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[PoseTrace, _Truncated | None]:
+    """The pose trace of a video file (or a picture), and a note when part of it could not be decoded.
+
+    Raises:
+        formcheck.pose.video.VideoError: the file is missing, not a video, or has no decodable frame.
+    """
     info = probe(path)
-    trace = extract_trace(info, model, with_mask=template.needs_mask, workers=workers, progress=progress)
+    trace = extract_trace(info, model, with_mask=with_mask, workers=workers, progress=progress)
     if trace.frames == 0:
         from formcheck.pose.video import VideoError
 
         raise VideoError(f"{info.path} has no frames that can be decoded")
-    a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
-    if trace.frames < info.frames * 0.95:
-        a.notes.append(message("video_truncated", lang).format(done=trace.frames, total=info.frames))
-    return a
+    truncated = trace.frames < info.frames * 0.95
+    return trace, _Truncated(trace.frames, info.frames) if truncated else None
 
 
 def fault_joints_by_frame(analysis: Analysis) -> list[frozenset[str]]:

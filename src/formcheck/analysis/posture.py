@@ -157,16 +157,12 @@ def analyze_posture_video(
         formcheck.pose.video.VideoError: the file is missing, not a video or picture, or has no decodable
             frame.
     """
-    from formcheck.analysis.analyze import extract_trace
-    from formcheck.pose.video import VideoError, probe
+    from formcheck.analysis.analyze import video_trace
 
-    info = probe(path)
-    trace = extract_trace(info, model, with_mask=False, workers=workers, progress=progress)
-    if trace.frames == 0:
-        raise VideoError(f"{info.path} has no frames that can be decoded")
+    trace, note = video_trace(path, model, with_mask=False, workers=workers, progress=progress)
     a = analyze_posture_trace(trace, template, lang, source=str(Path(path).name), model=model)
-    if trace.frames < info.frames * 0.95:
-        a.notes.append(message("video_truncated", lang).format(done=trace.frames, total=info.frames))
+    if note is not None:
+        a.notes.append(note.format(lang))
     return a
 
 
