@@ -399,6 +399,7 @@ def technique_text(name: str | None, lang: str) -> str:
 # (its reminders are in its template, exercises/desk_posture.toml)
 MESSAGES.update(
     {
+        "page_desk": Text(nl="Houding aan het bureau", en="Desk posture"),
         "posture_upright": Text(nl="rechtop", en="upright"),
         "posture_slouched": Text(nl="onderuitgezakt", en="slouched"),
         "posture_forward_head": Text(nl="hoofd naar voren", en="head forward"),
@@ -423,7 +424,6 @@ MESSAGES.update(
         "desk_score": Text(nl="Houdingsscore (tijd rechtop)", en="Posture score (time upright)"),
         "desk_sitting": Text(nl="Zittijd sinds de laatste pauze", en="Sitting time since the last break"),
         "desk_segments": Text(nl="Houdingen", en="Postures"),
-        "desk_title": Text(nl="formcheck · houding aan het bureau", en="formcheck · desk posture"),
         "desk_calibrate": Text(
             nl="IJken: 3 seconden rechtop zitten", en="Calibrate: sit upright for 3 seconds"
         ),

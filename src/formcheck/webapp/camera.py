@@ -59,13 +59,14 @@ def _component() -> Any:
     return components.declare_component(COMPONENT_NAME, path=str(asset_dir()))
 
 
-def camera(ws_url: str, lang: str, key: str) -> bool:
+def camera(ws_url: str, lang: str, key: str, max_fps: float = 30.0) -> bool:
     """Show the camera component; whether it is streaming now.
 
     Args:
         ws_url: the websocket address with this browser session's token.
         lang: ``nl`` or ``en``.
         key: the Streamlit element key (keep it fixed: the camera keeps running across reruns).
+        max_fps: the most frames a second the component sends (it never sends more than 30).
     """
-    value = _component()(ws_url=ws_url, texts=camera_texts(lang), key=key, default=None)
+    value = _component()(ws_url=ws_url, texts=camera_texts(lang), max_fps=max_fps, key=key, default=None)
     return bool(isinstance(value, dict) and value.get("playing"))

@@ -227,8 +227,10 @@ class _Connection:
 
     async def run(self) -> None:
         """Serve until the page stops or the socket closes (a newer connection closes it)."""
+        # a session may bring its own processor (the desk-posture page's); else the server's factory
+        factory = getattr(self.session, "make_processor", None) or (lambda: self.factory(self.session))
         try:
-            self.processor = await self.loop.run_in_executor(self.worker, self.factory, self.session)
+            self.processor = await self.loop.run_in_executor(self.worker, factory)
         except Exception as e:
             log.exception("starting the live session failed")
             with contextlib.suppress(ConnectionClosed):
@@ -307,8 +309,9 @@ class _Connection:
             return json.dumps({"type": "skip", "seq": frame.seq})
         if result is None:
             return None
+        answer = getattr(self.processor, "overlay", None) or overlay_message  # a processor's own words
         try:
-            return json.dumps(overlay_message(result, frame.seq, first=first), allow_nan=False)
+            return json.dumps(answer(result, frame.seq, first), allow_nan=False)
         except ValueError:  # a value that is not a number: the page could not parse it
             log.warning("an overlay message held a non-finite number; skipped")
             return json.dumps({"type": "skip", "seq": frame.seq})

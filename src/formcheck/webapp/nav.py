@@ -60,6 +60,7 @@ PAGES: tuple[Page, ...] = (
     Page("progress.py", "page_progress"),
     Page("compose.py", "page_compose"),
     Page("teach.py", "page_teach"),
+    Page("desk.py", "page_desk"),
 )
 
 

@@ -11,7 +11,7 @@
   const MAX_IN_FLIGHT = 2;   // frames sent and not yet answered
   const SEND_WIDTH = 640;    // frames wider than this are scaled down before sending (px)
   const JPEG_QUALITY = 0.7;
-  const MIN_GAP_MS = 1000 / 30;  // never faster than 30 frames a second
+  const MAX_FPS = 30;  // never faster than 30 frames a second (a page may ask for fewer: args.max_fps)
   const GOOD = "#22c55e", BAD = "#ef4444", OUTLINE = "rgba(15,27,45,.85)";
   const CUE_COLOURS = { good: "#1b7f3b", fix: "#b45309", setup: "#1d4ed8" };
   const MIN_VISIBILITY = 0.5;
@@ -124,7 +124,7 @@
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       const t0 = sentAt.get(msg.seq);
-      if (msg.type === "overlay" || msg.type === "skip") {
+      if (msg.type === "overlay" || msg.type === "skip" || msg.type === "ack") {
         for (const k of [...sentAt.keys()]) if (k <= msg.seq) sentAt.delete(k);
       }
       if (msg.type === "overlay") {
@@ -145,6 +145,12 @@
     };
   }
 
+  // The least time between two frames sent (ms): the page's max_fps, at most MAX_FPS.
+  function gapMs() {
+    const asked = args && Number(args.max_fps) > 0 ? Number(args.max_fps) : MAX_FPS;
+    return 1000 / Math.min(MAX_FPS, asked);
+  }
+
   function schedule(delay) {
     if (timer !== null) return;
     timer = setTimeout(() => { timer = null; pump(); }, delay);
@@ -154,7 +160,7 @@
   function pump() {
     if (!playing || !ws || ws.readyState !== WebSocket.OPEN || sending || sentAt.size >= MAX_IN_FLIGHT) return;
     const now = performance.now();
-    if (now - lastSent < MIN_GAP_MS) { schedule(MIN_GAP_MS - (now - lastSent)); return; }
+    if (now - lastSent < gapMs()) { schedule(gapMs() - (now - lastSent)); return; }
     const w = video.videoWidth, h = video.videoHeight;
     const live = stream && stream.getVideoTracks().some((t) => t.readyState === "live");
     if (!w || !h || !live) { schedule(100); return; }
@@ -180,7 +186,7 @@
       sentAt.set(mySeq, t);
       myWs.send(msg.buffer);
       stats.sent += 1;
-      schedule(MIN_GAP_MS);
+      schedule(gapMs());
     }, "image/jpeg", JPEG_QUALITY);
   }
 
