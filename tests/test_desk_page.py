@@ -124,3 +124,45 @@ def test_the_page_renders_and_is_listed() -> None:
     assert any("Desk posture" in h.value for h in at.header)
     assert any("Calibrate" in b.label for b in at.button)
     assert isinstance(at.session_state["fc_desk"], DeskSession)
+
+
+class StubDeskSession(DeskSession):
+    """A desk session whose processor uses :class:`FakeEstimator` instead of the model."""
+
+    def make_processor(self) -> DeskProcessor:
+        self.processor = DeskProcessor(self, estimator=FakeEstimator())
+        return self.processor
+
+
+def test_the_frame_server_runs_the_desk_sessions_own_processor_and_acknowledges() -> None:
+    """Loopback: frames over the websocket reach the desk session's own processor; each gets an ack."""
+    import asyncio
+    import json
+
+    import cv2
+    from websockets.asyncio.client import connect
+
+    from formcheck.webapp.frameserver import FrameServer
+    from formcheck.webapp.wire import encode_frame
+
+    ok, buf = cv2.imencode(".jpg", np.full((240, 320, 3), 90, np.uint8))
+    assert ok
+    desk = StubDeskSession(fps=2.0)
+    server = FrameServer().start()  # the default factory (exercises) must not be used for this session
+
+    async def stream() -> list[dict]:
+        out = []
+        async with connect(server.url(server.register(desk)), origin="http://127.0.0.1:8501") as ws:
+            for i in range(6):
+                await ws.send(encode_frame(i, 250.0 * i, buf.tobytes()))  # 4 frames a second
+                out.append(json.loads(await ws.recv()))
+            await ws.send(json.dumps({"type": "stop"}))
+        return out
+
+    try:
+        answers = asyncio.run(asyncio.wait_for(stream(), 30))
+    finally:
+        server.stop()
+    assert answers == [{"type": "ack", "seq": i} for i in range(6)]
+    assert desk.processor.estimator.calls == 3  # 1.5 s at 2 frames a second: t = 0, 0.5, 1.0
+    assert desk.last is not None and desk.last.posture == "upright"
