@@ -188,3 +188,14 @@ def test_timing_rules_from_the_template_are_positive() -> None:
     assert isinstance(TIMING, Timing)
     assert TIMING.min_gap_s >= 180.0  # "never more than one every few minutes"
     assert TIMING.stand_after_s == 1800.0
+
+
+def test_away_starts_when_the_person_left() -> None:
+    """Away is said after away_after_s without a person, but its segment starts when they were last seen."""
+    mon = DeskMonitor(LIMITS, TIMING)
+    states = run(mon, lambda t: UPRIGHT if t < 10.0 else AWAY, 20.0, 5.0)
+    assert [s.posture for s in mon.segments] == ["upright", "away"]
+    assert mon.segments[1].start_s == pytest.approx(9.8, abs=0.01)
+    assert next(s.t_s for s in states if s.posture == "away") == pytest.approx(
+        9.8 + TIMING.away_after_s, abs=0.3
+    )

@@ -38,7 +38,7 @@ def test_reminders_are_kept_once_each_in_the_pages_language() -> None:
     desk = DeskSession(lang="nl", fps=2.0)
     for t in np.arange(0.0, 400.0, 0.5):
         desk.step(float(t), SLOUCHED)
-    _, reminders, _ = desk.snapshot()
+    _, reminders, _, _ = desk.snapshot()
     assert [r.lang for r in reminders] == ["nl", "nl"]  # at 60 s and, 5 minutes later, at 360 s
     items = speech(reminders)
     assert len({i for i, _, _ in items}) == len(items) and "onderuit" in items[0][1]
@@ -57,7 +57,8 @@ def test_readout_words(lang: str) -> None:
     for t in np.arange(1.5, 80.0, 0.5):
         state = desk.step(float(t), SLOUCHED)
     r = readout(state, desk.template, lang)
-    assert r.kind == "note" and r.score.endswith("/ 100") and r.sitting == "1 min"
+    assert r.kind == "note" and r.score.endswith("/ 100") and r.sitting == "1 min" and not r.warning
+    assert readout(state, desk.template, lang, people=2).warning  # two people in view: said once, kindly
 
 
 @dataclass

@@ -202,7 +202,7 @@ def test_saved_exercise_is_listed_loaded_by_name_and_validates(exercises: Path, 
     path = save(bridge_taught)
     assert path == exercises / "my_bridge.toml" and demo_path(path).is_file()
     assert "my_bridge" in available()
-    assert available()[: len(builtin_names())] == builtin_names()
+    assert available()[: len(builtin_names("exercise"))] == builtin_names("exercise")
     assert load_template_file(path).name == "my_bridge"
     t = load_template("my_bridge")
     assert t.count.feature == bridge_taught.movement.feature

@@ -187,7 +187,8 @@ class DeskMonitor:
             raw = classify(smooth, self.limits, self.baseline, view)
         else:
             raw = "away" if gone_s >= self.timing.away_after_s else self._current()
-        posture = self._segment_step(t_s, raw)
+        # away is dated back to the last frame that showed the person
+        posture = self._segment_step(t_s, raw, self._last_seen if raw == "away" else None)
         if gone_s >= self.timing.break_s:
             self._sitting_s = 0.0
         sitting = posture != "away" and not calibrating
@@ -227,8 +228,9 @@ class DeskMonitor:
     def _current(self) -> str:
         return self.segments[-1].posture if self.segments else "away"
 
-    def _segment_step(self, t_s: float, raw: str) -> str:
-        """Extend the current segment, or switch to ``raw`` once it has lasted ``dwell_s``."""
+    def _segment_step(self, t_s: float, raw: str, began: float | None = None) -> str:
+        """Extend the current segment, or switch to ``raw`` once it has lasted ``dwell_s`` (``began``: when
+        ``raw`` began, if known better than the first frame that showed it)."""
         if not self.segments:
             self.segments.append(Segment(raw, t_s, t_s))
             return raw
@@ -238,7 +240,8 @@ class DeskMonitor:
             seg.end_s = t_s
             return seg.posture
         if self._candidate is None or self._candidate[0] != raw:
-            self._candidate = (raw, t_s)
+            start = t_s if began is None else min(t_s, max(began, seg.start_s))
+            self._candidate = (raw, start)
         since = self._candidate[1]
         if t_s - since >= self.timing.dwell_s or raw == "away":
             seg.end_s = since

@@ -649,9 +649,10 @@ def user_dir() -> Path:
     return exercises_dir()
 
 
-def builtin_names() -> list[str]:
-    """Names of the templates shipped with formcheck (exercises and monitors), sorted."""
-    return sorted(p.stem for p in builtin_dir().glob("*.toml"))
+def builtin_names(kind: str | None = None) -> list[str]:
+    """Names of the templates shipped with formcheck, sorted: of one ``kind`` (:data:`KINDS`), or of every
+    kind (None: the names a user's own template may not take)."""
+    return sorted(p.stem for p in builtin_dir().glob("*.toml") if kind is None or kind_of(p) == kind)
 
 
 def user_names() -> list[str]:
@@ -667,7 +668,7 @@ def user_names() -> list[str]:
 def available(kind: str = "exercise") -> list[str]:
     """Names of every template of one kind: ``exercise`` (with reps): the built-in ones, then the user's own
     (each group sorted); ``monitor``: the built-in posture monitors."""
-    builtin = [n for n in builtin_names() if kind_of(builtin_dir() / f"{n}.toml") == kind]
+    builtin = builtin_names(kind)
     return builtin + user_names() if kind == "exercise" else builtin
 
 

@@ -68,6 +68,7 @@ class DeskSession:
         self.last: DeskState | None = None
         self.reminders: list[Spoken] = []
         self.frames = 0
+        self.people = 0
         self._want_calibration = False
         self._next_t: float | None = None
 
@@ -89,9 +90,11 @@ class DeskSession:
     def _due(self, t_s: float) -> bool:
         return self._next_t is None or t_s >= self._next_t - 1e-6
 
-    def step(self, t_s: float, measures: dict[str, float]) -> DeskState:
-        """Feed one analysed frame (its time in seconds and its posture measures) to the monitor."""
+    def step(self, t_s: float, measures: dict[str, float], people: int = 1) -> DeskState:
+        """Feed one analysed frame (its time in seconds, its posture measures and the people the pose model
+        saw) to the monitor."""
         with self.lock:
+            self.people = people
             if self._due(t_s):
                 step = 1.0 / self.fps
                 self._next_t = t_s + step if self._next_t is None else self._next_t + step
@@ -114,10 +117,10 @@ class DeskSession:
         """The frame server's processor for this session (called on its worker thread)."""
         return DeskProcessor(self)
 
-    def snapshot(self) -> tuple[DeskState | None, list[Spoken], list[tuple[float, float]]]:
-        """What the page shows: the last state, the reminders so far, the score per bin."""
+    def snapshot(self) -> tuple[DeskState | None, list[Spoken], list[tuple[float, float]], int]:
+        """What the page shows: the last state, the reminders so far, the score per bin, the people seen."""
         with self.lock:
-            return self.last, list(self.reminders), self.monitor.score_timeline()
+            return self.last, list(self.reminders), self.monitor.score_timeline(), self.people
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class DeskReadout:
         score: the posture score, e.g. ``"82 / 100"`` (``"-"`` before any sitting time).
         sitting: the sitting time since the last break, e.g. ``"12 min"``.
         status: the calibration's state in words.
+        warning: a set-up problem in words (nobody or more than one person in view), or empty.
     """
 
     posture: str
@@ -137,10 +141,12 @@ class DeskReadout:
     score: str
     sitting: str
     status: str
+    warning: str = ""
 
 
-def readout(state: DeskState | None, template: MonitorTemplate, lang: str) -> DeskReadout:
-    """The words of the page for ``state`` (None: nothing analysed yet)."""
+def readout(state: DeskState | None, template: MonitorTemplate, lang: str, people: int = 1) -> DeskReadout:
+    """The words of the page for ``state`` (None: nothing analysed yet), with ``people`` seen in the last
+    frame."""
     if state is None:
         return DeskReadout("-", "away", "-", "-", message("desk_not_calibrated", lang))
     if state.calibrating:
@@ -159,6 +165,11 @@ def readout(state: DeskState | None, template: MonitorTemplate, lang: str) -> De
         score=score,
         sitting=f"{state.sitting_s / 60:.0f} min",
         status=status,
+        warning=message("multiple_people", lang)
+        if people >= 2
+        else message("no_person", lang)
+        if kind == "away"
+        else "",
     )
 
 
@@ -187,6 +198,7 @@ class DeskProcessor:
             estimator = PoseEstimator(MODEL, with_mask=False)
         self.estimator = estimator
         self._t0: float | None = None
+        self.people = 0
         self._last = -1.0
         self._closed = False
         self._lock = threading.Lock()
@@ -209,7 +221,7 @@ class DeskProcessor:
             self._last = t_s
             if not self.session.due(t_s):  # not yet due at the page's rate: acknowledged, not analysed
                 return self.session.last
-            return self.session.step(t_s, self.measures(bgr, t_s))
+            return self.session.step(t_s, self.measures(bgr, t_s), self.people)
 
     def measures(self, bgr: np.ndarray, t_s: float) -> dict[str, float]:
         """The posture measures of one BGR frame (the pose model on a frame at most :data:`POSE_WIDTH`
@@ -220,6 +232,7 @@ class DeskProcessor:
                 bgr, (POSE_WIDTH, max(1, round(h * POSE_WIDTH / w))), interpolation=cv2.INTER_AREA
             )
         pf = self.estimator.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), round(t_s * 1000))
+        self.people = int(pf.n_people)
         return frame_measures(measure(pf.landmarks[None], pf.world[None], (w, h)), 0)
 
     def overlay(self, result: Any, seq: int, first: bool = False) -> dict[str, Any]:

@@ -64,11 +64,13 @@ def render() -> None:
 @st.fragment(run_every=POLL_S)
 def _panel(desk: DeskSession, lang: str, muted: bool) -> None:
     """The posture, score, sitting time and reminders (refreshed without a full rerun)."""
-    state, reminders, timeline = desk.snapshot()
-    r = readout(state, desk.template, lang)
+    state, reminders, timeline, people = desk.snapshot()
+    r = readout(state, desk.template, lang, people)
     colour = KIND_COLOURS[r.kind]
     st.html(f'<div style="font-size:2rem;font-weight:700;color:{colour}">{markup.esc(r.posture)}</div>')
     st.caption(r.status)
+    if r.warning:
+        st.warning(r.warning)
     c1, c2 = st.columns(2)
     c1.metric(t("desk_score", lang), r.score)
     c2.metric(t("desk_sitting", lang), r.sitting)
