@@ -152,3 +152,74 @@ def test_two_people_in_the_demonstration_are_refused() -> None:
     with pytest.raises(TeachError) as e:
         teach_trace(dataclasses.replace(tr, n_people=np.full(tr.frames, 2)), "two")
     assert e.value.code == "teach_two_people"
+
+
+# --------------------------------------------------------------------------- live: the coach page's reps
+
+
+def test_the_live_matcher_compares_a_rep_as_the_offline_analysis_does(demo) -> None:  # type: ignore[no-untyped-def]
+    from formcheck.core.teach import DemoMatcher, compare_rep
+
+    taught, times, feats = demo
+    ref = taught.reference
+    matcher = DemoMatcher(ref, keep_s=30.0)
+    names = list(ref.features)
+    for i, t_s in enumerate(times):
+        matcher.add(float(t_s), {f: float(feats[f][i]) for f in names})
+        if t_s >= taught.reps[-1].end_s:
+            break
+    r = taught.reps[-1]
+    live = matcher.compare(r.start_s, r.end_s)
+    offline = compare_rep(ref, times, feats, r.start_s, r.end_s)
+    assert live is not None and offline is not None
+    assert live.score == offline.score and live.code == offline.code
+    assert matcher.compare(r.start_s - 100, r.start_s - 90) is None  # no longer kept
+
+
+def test_summary_rows_show_each_rep_against_the_demonstration(demo) -> None:  # type: ignore[no-untyped-def]
+    from formcheck.store.history import SessionRecord
+    from formcheck.webapp.summary import summary_rows
+
+    _text, template = validate(demo[0])
+    rec = SessionRecord(id="x", started_at="2026-01-01T00:00:00+00:00", exercise="my_bridge", mode="coach")
+    rec.reps = [
+        {"index": 1, "score": 90.0, "faults": [], "hold_s": 2.0, "demo": {"score": 71.0, "cue": "Zo."}},
+        {"index": 2, "score": 80.0, "faults": [], "hold_s": 2.0},
+    ]
+    rows = summary_rows(rec, template, "nl")
+    assert rows[0][message("col_demo", "nl")] == "71 · Zo." and rows[1][message("col_demo", "nl")] == ""
+    rec.reps = [rec.reps[1]]
+    assert message("col_demo", "nl") not in summary_rows(rec, template, "nl")[0]  # a built-in exercise
+
+
+@pytest.mark.model
+def test_live_coaching_with_a_taught_exercise_compares_each_rep(demo, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The real model on the committed one-bridge clip, frame by frame through the live processor, coached
+    with the exercise taught from another person's bridges: the rep is counted and compared."""
+    import cv2
+
+    from formcheck.analysis.teach import save
+    from formcheck.store.history import SessionStore
+    from formcheck.webapp.live import CoachSession, LiveProcessor, LiveSettings
+
+    monkeypatch.setenv("FORMCHECK_EXERCISES_DIR", str(tmp_path / "exercises"))
+    save(demo[0])
+    store = SessionStore(tmp_path / "data")
+    coach = CoachSession(LiveSettings(exercise="my_bridge", lang="en", model="lite"), store=store)
+    proc = LiveProcessor(coach)
+    cap = cv2.VideoCapture(str(Path(__file__).parent / "data" / "clips" / "physioplus_bridging.mp4"))
+    try:
+        i = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            proc.process_image(frame, i / 30.0)
+            i += 1
+    finally:
+        cap.release()
+        proc.on_ended()
+    coach.flush()
+    reps = store.recent()[0].reps
+    assert len(reps) == 1, reps  # labelled: 1 rep
+    assert 0 <= reps[0]["demo"]["score"] <= 100 and reps[0]["demo"]["cue"]

@@ -51,6 +51,7 @@ TEACH_MESSAGES: dict[str, Text] = {
         nl="Sneller dan voorgedaan: neem er rustig de tijd voor.",
         en="Faster than shown: take your time.",
     ),
+    "col_demo": Text(nl="Zoals voorgedaan", en="As shown"),
     "teach_close": Text(nl="Heel dicht bij de voorgedane beweging.", en="Very close to the demonstration."),
     # what moves, for the cues above ({what}) and the still-part cue ({part})
     "teach_what_trunk_incline": Text(nl="kanteling van je romp", en="trunk tilt"),

@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import warnings
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.filters import running_stat, zero_phase
+from formcheck.core.geometry import MASK_FEATURES
 from formcheck.core.messages import MESSAGES
 from formcheck.core.reps import CountRule, RepDetector, RepSpan
 from formcheck.core.templates import Text
@@ -524,7 +526,13 @@ def derive(
     still = _still(times, feats, reps, move.feature)
     posture, height = _posture(feats)
     position = _position(times, feats, move)
-    moving = [c for c in cands if c.feature != move.feature and c.snr >= SNR_SHARE * move.snr]
+    # other clear movements, to show and compare; silhouette features only when they are the count signal
+    # (they need the segmentation mask, which the template would otherwise not ask for)
+    moving = [
+        c
+        for c in cands
+        if c.feature != move.feature and c.snr >= SNR_SHARE * move.snr and c.feature not in MASK_FEATURES
+    ]
     display = (move.feature, *(c.feature for c in moving[:1]))
     reference = _reference(times, feats, reps, move, moving)
     return Taught(
@@ -879,3 +887,38 @@ def compare_rep(
         cue=cue,
         code=code,
     )
+
+
+class DemoMatcher:
+    """The comparison with the demonstration while a stream runs: the compared features of the last
+    ``keep_s`` seconds are kept, and a finished rep is compared as :func:`compare_rep` does offline.
+
+    Args:
+        ref: the demonstration.
+        keep_s: seconds of features kept (at least the template's longest rep).
+    """
+
+    def __init__(self, ref: DemoReference, keep_s: float) -> None:
+        self.ref = ref
+        self.keep_s = float(keep_s)
+        self._t: deque[float] = deque()
+        self._rows: deque[tuple[float, ...]] = deque()
+
+    def add(self, t_s: float, feats: Mapping[str, float]) -> None:
+        """One frame's features (s; NaN or missing = not seen)."""
+        self._t.append(float(t_s))
+        self._rows.append(tuple(float(feats.get(f, math.nan)) for f in self.ref.features))
+        while self._t and t_s - self._t[0] > self.keep_s:
+            self._t.popleft()
+            self._rows.popleft()
+
+    def compare(self, start_s: float, end_s: float) -> RepMatch | None:
+        """The rep from ``start_s`` to ``end_s`` against the demonstration (None: too little of it kept or
+        seen)."""
+        if len(self._t) < 2:
+            return None
+        times = np.fromiter(self._t, dtype=np.float64)
+        rows = np.array(self._rows, dtype=np.float64).reshape(len(times), -1)
+        feats = {f: rows[:, i] for i, f in enumerate(self.ref.features)}
+        return compare_rep(self.ref, times, feats, start_s, end_s)
+

@@ -44,9 +44,11 @@ import cv2
 import numpy as np
 
 from formcheck.analysis.analyze import brightness_of
+from formcheck.analysis.teach import load_reference
 from formcheck.core.back import low_back_hollow
 from formcheck.core.engine import EngineState, RepRecord
 from formcheck.core.landmarks import Side
+from formcheck.core.teach import DemoMatcher
 from formcheck.core.templates import Template, Text, load_template
 from formcheck.pose.landmarker import PoseEstimator, model_path
 from formcheck.pose.pipeline import LivePipeline
@@ -335,8 +337,15 @@ class CoachSession:
             self._series_next = 0.0
             return self.record
 
-    def on_state(self, state: EngineState, feats: dict[str, float], names: Sequence[str]) -> None:
-        """Fold one frame's engine state into the record.
+    def on_state(
+        self,
+        state: EngineState,
+        feats: dict[str, float],
+        names: Sequence[str],
+        demo: dict[str, Any] | None = None,
+    ) -> None:
+        """Fold one frame's engine state into the record (``demo``: a finished rep's comparison with the
+        demonstration of a taught exercise, kept with the rep).
 
         A finished rep is committed to the store *before* this returns (:meth:`SessionStore.add_rep`: one
         small row, a few ms), so a rep the page has counted survives even a ``kill -9`` of the app; the
@@ -354,7 +363,7 @@ class CoachSession:
                 rec.series.append([round(state.t_s, 2), *(_round(feats.get(n, math.nan)) for n in names)])
             if state.new_rep is None:
                 return
-            rec.reps.append(rep_to_dict(state.new_rep))
+            rec.reps.append(rep_to_dict(state.new_rep) | ({"demo": demo} if demo else {}))
             snap = self._copy(rec)
         self._commit_rep(snap)
         self._submit(snap)
@@ -628,6 +637,8 @@ class LiveProcessor:
         self.session.model_in_use = model
         self.session.begin(self.template, settings.mode, settings.lang, model)
         self._ring = FrameRing()
+        ref = load_reference(self.template)  # a taught exercise: each rep against the demonstration
+        self._demo = None if ref is None else DemoMatcher(ref, self.template.count.max_s + 5.0)
 
     def _open(self, model: str, with_mask: bool) -> None:
         if self._estimator is not None:
@@ -787,7 +798,13 @@ class LiveProcessor:
                 )
             except Exception:
                 log.exception("drawing the overlay failed")
-        self.session.on_state(state, feats, self.template.display)
+        demo = None
+        if self._demo is not None:
+            self._demo.add(t_s, feats)
+            if state.new_rep is not None:
+                match = self._demo.compare(state.new_rep.start_s, state.new_rep.end_s)
+                demo = None if match is None else match.to_json(self.settings.lang)
+        self.session.on_state(state, feats, self.template.display, demo=demo)
         if self.settings.mode == "demo":
             self._ring.add(t_s, bgr)
             if state.new_rep is not None:

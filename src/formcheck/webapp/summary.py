@@ -16,7 +16,8 @@ PAIN_WORSE = 2
 
 
 def summary_rows(rec: SessionRecord, template: Template, lang: str) -> list[dict[str, Any]]:
-    """One table row per rep: number, score, hold time (s), technique and faults in words."""
+    """One table row per rep: number, score, hold time (s), technique and faults in words, and for a taught
+    exercise how close the rep came to the demonstration (score and cue)."""
     rows = []
     for r in rec.reps:
         row: dict[str, Any] = {
@@ -28,6 +29,9 @@ def summary_rows(rec: SessionRecord, template: Template, lang: str) -> list[dict
         if template.technique is not None:
             row[t("col_technique", lang)] = technique_text(r.get("technique"), lang)
         row[t("col_faults", lang)] = faults_text(template, r.get("faults") or [], lang)
+        if any(x.get("demo") for x in rec.reps):  # a taught exercise: each rep against the demonstration
+            demo = r.get("demo") or {}
+            row[t("col_demo", lang)] = f"{demo['score']:.0f} · {demo['cue']}" if demo else ""
         rows.append(row)
     return rows
 
