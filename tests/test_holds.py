@@ -358,6 +358,10 @@ def test_real_plank_already_held_at_the_start_is_timed_not_counted():
     assert a.reps[0].start_s > 3.0  # the second plank (labelled from frame 456: 4.3 s after the cut)
     first = [s.hold_s for s in a.states if s.t_s < 2.0]
     assert max(first) >= 1.5  # the cut hold was timed from the first frames
+    # and its seconds are kept: labelled to frame 350, 2.5 s after the cut
+    (kept,) = a.engine.uncounted_holds
+    assert kept["start_s"] == 0.0 and abs(float(kept["hold_s"]) - 2.5) <= 1.0, kept
+    assert a.to_json()["uncounted_holds"] == [kept]
 
 
 # ------------------------------------------------------------------------------------- evaluate and summary
@@ -400,8 +404,10 @@ def test_summary_shows_each_leg_and_a_hold_still_going():
         "per_leg": {"left": {"reps": 2, "hold_s": [21.0, 22.5]}, "right": {"reps": 0, "hold_s": []}},
         "rep_details": [],
         "in_progress": {"start_s": 50.0, "hold_s": 8.0, "side": "right"},
+        "uncounted_holds": [{"start_s": 0.0, "end_s": 12.0, "hold_s": 10.5, "side": "left"}],
     }
     en = summary_text(doc, t, "en")
     assert "left: 2 reps, held 21.0 s, 22.5 s" in en and "still going at the end: held 8.0 s (right)" in en
+    assert "no rep (already under way at the start)  held 10.5 s (left)" in en
     nl = summary_text(doc, t, "nl")
     assert "links: 2 herhalingen, vastgehouden 21.0 s, 22.5 s" in nl and "(rechts)" in nl

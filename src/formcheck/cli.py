@@ -380,6 +380,13 @@ def summary_text(doc: dict[str, Any], template: Any, lang: str) -> str:
             + "  ".join(extra)
             + f"  [{faults}]"
         )
+    for h in doc.get("uncounted_holds") or []:  # e.g. a plank already held when the recording started
+        lines.append(
+            f"  {h['start_s']:.1f}-{h['end_s']:.1f} s  "
+            + ("geen herhaling (al bezig bij de start)" if nl else "no rep (already under way at the start)")
+            + f"  {held} {h['hold_s']:.1f} s"
+            + (f" ({legs.get(h['side'], h['side'])})" if h.get("side") else "")
+        )
     going = doc.get("in_progress") or {}
     if template.hold is not None and going.get("hold_s"):  # a hold the recording ends in (or starts in)
         lines.append(

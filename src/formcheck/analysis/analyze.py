@@ -388,6 +388,7 @@ class Analysis:
             "reps": len(self.reps),
             "rep_details": [_rep_json(r, self.template) for r in self.reps],
             "in_progress": self.engine.in_progress(),
+            "uncounted_holds": list(self.engine.uncounted_holds),
             **({"per_leg": per_leg(self.reps, self.template)} if self.template.legs != (None,) else {}),
             "cues": [
                 {"t_s": round(c.t_s, 3), "code": c.code, "text": c.text.get(self.lang)}

@@ -204,6 +204,7 @@ def score_clip(
     fps: float,
     technique: Technique | None,
     in_progress: dict[str, Any] | None = None,
+    uncounted: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Compare one clip's detected reps with its labels.
 
@@ -215,6 +216,8 @@ def score_clip(
         technique: the template's technique classes (for the margins), or None.
         in_progress: the hold still going at the clip's end (``Engine.in_progress``), for a labelled hold
             that the clip cuts off.
+        uncounted: holds that ended without being a rep (``Engine.uncounted_holds``: a hold the clip starts
+            in), for such a labelled hold.
 
     Returns:
         A row: ``truth``, ``got``, ``scored`` (high or medium confidence with a rep count), ``exact``,
@@ -281,7 +284,7 @@ def score_clip(
             )
         row["holds"] = holds
     if label.get("holds"):
-        row["holds"] = [_score_hold(h, reps, times, fps, in_progress) for h in label["holds"]]
+        row["holds"] = [_score_hold(h, reps, times, fps, in_progress, uncounted) for h in label["holds"]]
         sides = sorted({str(h["side"]) for h in label["holds"] if h.get("side")})
         if sides:
             row["sides"] = {
@@ -300,9 +303,11 @@ def _score_hold(
     times: np.ndarray,
     fps: float,
     in_progress: dict[str, Any] | None,
+    uncounted: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """One labelled hold (``start_frame``, ``end_frame``, ``seconds``, ``side``, ``complete``) against the rep
-    that overlaps it most in time, or the hold still going at the clip's end when no rep does."""
+    that overlaps it most in time; when no rep does, an uncounted hold that overlaps it (one the clip starts
+    in), or the hold still going at the clip's end."""
     t0 = _time_of(int(hold["start_frame"]), times, fps)
     t1 = _time_of(int(hold["end_frame"]), times, fps)
     overlap = {id(r): min(t1, r.end_s) - max(t0, r.start_s) for r in reps}
@@ -310,8 +315,11 @@ def _score_hold(
     have: float | None = None
     side: str | None = None
     source = "none"
+    early = [u for u in uncounted if min(t1, float(u["end_s"])) > max(t0, float(u["start_s"]))]
     if best is not None and overlap[id(best)] > 0:
         have, side, source = best.hold_s, best.side, "rep"
+    elif early:
+        have, side, source = float(early[0]["hold_s"]), early[0].get("side"), "uncounted"
     elif in_progress is not None and float(in_progress.get("start_s", math.inf)) <= t1:
         have, side, source = float(in_progress["hold_s"]), in_progress.get("side"), "in progress"
     want = float(hold["seconds"])
@@ -555,7 +563,13 @@ def evaluate_labels(
         fps = float(c.get("fps") or analysis.trace.fps)
         row.update(
             score_clip(
-                c, analysis.reps, analysis.trace.times, fps, template.technique, analysis.engine.in_progress()
+                c,
+                analysis.reps,
+                analysis.trace.times,
+                fps,
+                template.technique,
+                analysis.engine.in_progress(),
+                analysis.engine.uncounted_holds,
             )
         )
     parts = {p: summarize(r for r in rows if r["part"] == p) for p in PARTS if split in ("all", p)}

@@ -246,6 +246,9 @@ class Engine:
         self._live_since: dict[str, float] = {}
         self.frames = 0
         self.frames_with_pose = 0
+        #: Holds that ended without being a rep (e.g. a plank already held when the recording started):
+        #: ``{"start_s", "end_s", "hold_s", "side"}``, so their seconds are not lost.
+        self.uncounted_holds: list[dict[str, float | str | None]] = []
 
     # ------------------------------------------------------------------------------------------ per frame
 
@@ -374,6 +377,15 @@ class Engine:
             self._last_values[i] = value if math.isfinite(value) else self._last_values[i]
             step = det.update(t_s, value)
             was_away = self._aways[i]
+            if step.ended and was_away and self.t.hold is not None and self._holds[i].s > 0:
+                self.uncounted_holds.append(
+                    {
+                        "start_s": round(det.started_at, 3),
+                        "end_s": round(t_s, 3),
+                        "hold_s": round(self._holds[i].s, 2),
+                        "side": self._legs[i],
+                    }
+                )
             self._aways[i] = rule.kind == "excursion" and step.phase == away_phase
             if step.started is not None or (self._aways[i] and not was_away):
                 self._holds[i] = _Hold()

@@ -114,12 +114,15 @@ class Step:
         finished: a rep completed in this frame.
         at_top: the frame is at the top of an excursion (within ``hold_share`` of its range from the peak:
             the part that counts as holding).
+        ended: an excursion came back to rest in this frame without being a rep (already under way when
+            the recording started, too small, too short or too long).
     """
 
     phase: str | None
     started: float | None = None
     finished: RepSpan | None = None
     at_top: bool = False
+    ended: bool = False
 
 
 @dataclass
@@ -281,7 +284,7 @@ class RepDetector:
             self._lo = y
             self._near_rest_t = t
             self._phase = rest
-            return Step(phase=rest, finished=done)
+            return Step(phase=rest, finished=done, ended=done is None)
         self._phase = away
         return Step(phase=away, at_top=at_top)
 
