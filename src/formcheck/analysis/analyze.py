@@ -542,10 +542,29 @@ def fault_joints_by_frame(analysis: Analysis) -> list[frozenset[str]]:
     return out
 
 
+#: Video codec by the annotated video's file extension: WebM (VP8) plays in every browser (the app's page);
+#: anything else is MP4 (mp4v), which video players open.
+FOURCC_BY_SUFFIX: dict[str, str] = {".webm": "VP80", ".mp4": "mp4v"}
+
+
 def write_annotated(
-    analysis: Analysis, video: str | os.PathLike[str], out_path: str | os.PathLike[str]
+    analysis: Analysis,
+    video: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    progress: ProgressFn | None = None,
+    *,
+    max_height: int | None = None,
+    max_fps: float | None = None,
 ) -> int:
-    """Write an MP4 with the overlay drawn on every frame; returns the number of frames written.
+    """Write the video with the overlay drawn on every frame; returns the number of frames written.
+
+    Args:
+        analysis: the analysed video.
+        video: the video it was made from.
+        out_path: the file to write; the codec follows its extension (:data:`FOURCC_BY_SUFFIX`).
+        progress: called with the number of source frames just handled.
+        max_height: frames taller than this (pixels) are scaled down before drawing (None: full size).
+        max_fps: keep every n-th frame so the rate is at most this (frames per second; None: all).
 
     Decoding, drawing and encoding overlap in three threads (OpenCV releases the GIL while it decodes and
     encodes), which keeps both cores busy.
@@ -554,7 +573,11 @@ def write_annotated(
 
     info = probe(video)
     w, h = info.width, info.height
-    writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter.fourcc(*"mp4v"), info.fps, (w, h))
+    if max_height is not None and h > max_height:
+        w, h = 2 * round(w * max_height / h / 2), 2 * round(max_height / 2)
+    every = max(1, math.ceil(info.fps / max_fps - 1e-6)) if max_fps else 1
+    fourcc = FOURCC_BY_SUFFIX.get(Path(out_path).suffix.lower(), "mp4v")
+    writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter.fourcc(*fourcc), info.fps / every, (w, h))
     if not writer.isOpened():
         raise OSError(f"cannot write video {out_path}")
     names = list(analysis.features)
@@ -571,6 +594,10 @@ def write_annotated(
             for i, _t, bgr in read_frames(info, 0, n_frames):
                 if stop.is_set():
                     return
+                if i % every:
+                    continue
+                if bgr.shape[:2] != (h, w):
+                    bgr = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_AREA)
                 decoded.put((i, bgr))
         except Exception as e:  # reported by the caller, not as a thread traceback
             errors.append(e)
@@ -610,6 +637,8 @@ def write_annotated(
                 analysis.side,
             )
             drawn.put(bgr)
+            if progress is not None and i // every % 10 == 9:
+                progress(10 * every)
     finally:
         stop.set()
         while threads[0].is_alive():  # unblock the decoder if we stopped early

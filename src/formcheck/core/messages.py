@@ -6,6 +6,7 @@ is here, keyed by a stable code.
 
 from __future__ import annotations
 
+from formcheck.core.messages_physio import PHYSIO_MESSAGES
 from formcheck.core.messages_programme import PROGRAMME_MESSAGES
 from formcheck.core.messages_teach import TEACH_MESSAGES
 from formcheck.core.templates import Template, Text
@@ -370,6 +371,9 @@ MESSAGES.update(PROGRAMME_MESSAGES)
 if set(MESSAGES) & set(TEACH_MESSAGES):  # pragma: no cover (a programming error, caught by any test)
     raise RuntimeError(f"message codes defined twice: {sorted(set(MESSAGES) & set(TEACH_MESSAGES))}")
 MESSAGES.update(TEACH_MESSAGES)
+if set(MESSAGES) & set(PHYSIO_MESSAGES):  # pragma: no cover (a programming error, caught by any test)
+    raise RuntimeError(f"message codes defined twice: {sorted(set(MESSAGES) & set(PHYSIO_MESSAGES))}")
+MESSAGES.update(PHYSIO_MESSAGES)
 
 
 def message(code: str, lang: str) -> str:

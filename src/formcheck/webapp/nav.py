@@ -55,6 +55,7 @@ class Page:
 #: The pages in the order of the navigation; the first is the start page.
 PAGES: tuple[Page, ...] = (
     Page("coach.py", "page_coach"),
+    Page("physio.py", "page_physio"),
     Page("history.py", "page_history"),
     Page("programme.py", "page_programme"),
     Page("progress.py", "page_progress"),

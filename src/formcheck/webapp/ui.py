@@ -265,4 +265,4 @@ def keep(keys: tuple[str, ...]) -> None:
 
 
 #: Widget keys whose values survive a visit to another page (selectboxes, radios, pills; never buttons).
-STICKY: tuple[str, ...] = ("fc_exercise", "fc_mode", "fc_pain_before")
+STICKY: tuple[str, ...] = ("fc_exercise", "fc_mode", "fc_pain_before", "fc_video_exercise")
