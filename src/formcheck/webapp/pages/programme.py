@@ -250,8 +250,7 @@ def _run_panel(run: ProgrammeRun, lang: str, muted: bool) -> None:
     if updates:
         panel.last = updates[-1]
     cur = run.current()
-    if cur is None:
-        st.html(markup.speech_html(panel.speech, muted, t("no_voice", lang)), unsafe_allow_javascript=True)
+    if cur is None:  # the session is complete: the whole page shows the end (and says what is left to say)
         st.rerun()
         return
     if run.phase == "rest":
@@ -301,6 +300,10 @@ def _say(panel: PanelState, events: list[RunEvent], lang: str) -> None:
 def _finished(run: ProgrammeRun, lang: str) -> None:
     """The session's end: what was done of what was planned, pain after, back to the overview."""
     st.success(t("run_session_done", lang))
+    muted = bool(st.session_state.get("fc_mute"))  # the last count and "well done" are still to be said
+    st.html(
+        markup.speech_html(ui.panel().speech or [], muted, t("no_voice", lang)), unsafe_allow_javascript=True
+    )
     done, planned = run.totals()
     st.write(t("run_summary", lang, done=done, planned=planned, sets=sum(1 for x in run.results if x > 0)))
     st.html(f'<div id="fc-run-done" data-done="{done}" data-planned="{planned}"></div>')
