@@ -8,6 +8,7 @@ with the demonstration, then the totals of the dev and check parts (``tests/data
 
     python scripts/teach_generalise.py bridge istock_hanshitha_glute_bridges
     python scripts/teach_generalise.py lifting tby66_0016c_1 --until 9.3 [--from-start]
+    python scripts/teach_generalise.py bridge hpy_fitbod_single_leg_bridge_hold --start 4.5 --until 12.5
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ def generalise(
     traces: Path,
     labels: Path,
     *,
+    start: float = 0.0,
     until: float = math.inf,
     from_start: bool = False,
 ) -> dict[str, Any]:
-    """Teach from clip ``demo`` (up to ``until`` s) and count every other person's clip of ``exercise``.
+    """Teach from clip ``demo`` (from ``start`` to ``until`` s) and count every other person's clip of
+    ``exercise``.
 
     Returns:
         ``{"taught": Taught, "rows": [{clip, part, truth, taught, builtin, scores}], "totals": {part: ...}}``.
@@ -65,7 +68,7 @@ def generalise(
     clips = json.loads(labels.read_text(encoding="utf-8"))["clips"]
     check = set(json.loads(SPLIT.read_text(encoding="utf-8"))["check"])
     taught = teach_trace(
-        trim(PoseTrace.load(str(traces / f"{demo}.npz")), 0.0, until),
+        trim(PoseTrace.load(str(traces / f"{demo}.npz")), start, until),
         f"taught_{exercise}",
         from_start=from_start,
     )
@@ -99,6 +102,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("exercise", help="the built-in exercise to compare with (bridge, cat_cow, lifting)")
     p.add_argument("demo", help="clip stem of the demonstration (a dev clip)")
+    p.add_argument("--start", type=float, default=0.0, help="use the demonstration from this time on (s)")
     p.add_argument("--until", type=float, default=math.inf, help="use the demonstration up to this time (s)")
     p.add_argument("--from-start", action="store_true", help="teach with from_start (see formcheck teach)")
     p.add_argument("--traces", type=Path, default=ROOT / "tests" / "data" / "traces")
@@ -109,7 +113,13 @@ def main() -> int:
         return 2
     try:
         out = generalise(
-            args.exercise, args.demo, args.traces, args.labels, until=args.until, from_start=args.from_start
+            args.exercise,
+            args.demo,
+            args.traces,
+            args.labels,
+            start=args.start,
+            until=args.until,
+            from_start=args.from_start,
         )
     except TeachError as e:
         print(f"cannot teach from {args.demo}: {e}", file=sys.stderr)

@@ -187,6 +187,21 @@ def test_noise_only_is_refused() -> None:
     assert e.value.code == "teach_no_movement"
 
 
+def test_a_demonstration_not_filmed_from_the_side_is_refused() -> None:
+    """The feet-end view of a bridge (labelled "front"): the live set-up check's side-view limit."""
+    with pytest.raises(TeachError) as e:
+        teach_trace(load_trace("tijmen_musclewiki_bridge_hold_front"), "front")
+    assert e.value.code == "teach_not_side"
+
+
+def test_cli_learns_from_the_chosen_part_only(exercises: Path) -> None:
+    env = {"FORMCHECK_EXERCISES_DIR": str(exercises)}
+    res = cli("teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "part", "--end", "6", env=env)
+    one_line(res, "only 1 repetition")
+    res = cli("teach", DATA / "traces" / f"{BRIDGE_DEMO}.npz", "--name", "part", "--start", "5", env=env)
+    assert res.returncode == 0 and "from 2 reps" in res.stdout, res.stderr
+
+
 def test_no_person_is_refused() -> None:
     tr = load_trace(BRIDGE_DEMO)
     nobody = dataclasses.replace(tr, landmarks=np.full_like(tr.landmarks, np.nan))

@@ -103,8 +103,8 @@ def test_the_page_asks_for_a_demonstration(at: AppTest) -> None:
 
 
 def test_a_demonstration_is_shown_edited_and_saved_then_listed(at: AppTest, demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    taught, times, feats = demo
-    at.session_state[DEMO_KEY] = ("demo.mp4", taught, times, feats)
+    taught = demo[0]
+    at.session_state[DEMO_KEY] = ("demo.mp4", load_trace(DEMO), "my_bridge")
     at.run()
     assert not at.exception, at.exception
     assert sum(m.value.startswith("<svg") for m in at.markdown) == 1 + len(taught.still)  # the plots
@@ -123,8 +123,8 @@ def test_a_demonstration_is_shown_edited_and_saved_then_listed(at: AppTest, demo
     assert saved.read_bytes() == before
 
 
-def test_a_builtin_name_is_refused_in_the_page(at: AppTest, demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    at.session_state[DEMO_KEY] = ("demo.mp4", *demo)
+def test_a_builtin_name_is_refused_in_the_page(at: AppTest, tmp_path: Path) -> None:
+    at.session_state[DEMO_KEY] = ("demo.mp4", load_trace(DEMO), "my_bridge")
     at.run()
     at.text_input(key="fc_teach_name").set_value("bridge")
     at.button(key="fc_teach_save").click().run()
@@ -135,14 +135,26 @@ def test_a_builtin_name_is_refused_in_the_page(at: AppTest, demo, tmp_path: Path
 def test_a_demonstration_that_cannot_be_used_is_one_message(at: AppTest) -> None:
     at.session_state[DEMO_KEY] = (
         "demo.mp4",
-        TeachError("teach_few_reps", n=1, feature="hip_angle"),
-        None,
-        None,
+        TeachError("teach_unreadable", reason="x.mp4: not a video"),
+        "x",
     )
     at.run()
     assert not at.exception, at.exception
-    assert len(at.error) == 1 and "minstens 2" in at.error[0].value
+    assert len(at.error) == 1 and "kan niet worden gelezen" in at.error[0].value
     assert not at.button
+
+
+def test_choosing_too_short_a_part_of_the_demonstration_is_one_message(at: AppTest) -> None:
+    """The physio leaves out the walking in and out; a part with one rep left is refused, the full part
+    comes back."""
+    at.session_state[DEMO_KEY] = ("demo.mp4", load_trace(DEMO), "my_bridge")
+    at.run()
+    assert at.success and "3" in at.success[0].value
+    at.slider(key="fc_teach_part").set_value((0.0, 6.0)).run()  # the first bridge only
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "minstens 2" in at.error[0].value and not at.button
+    at.slider(key="fc_teach_part").set_value((0.0, 18.8)).run()
+    assert not at.error and at.button(key="fc_teach_save")
 
 
 def test_two_people_in_the_demonstration_are_refused() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -100,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a recording that starts away from rest counts its first return (e.g. a lift from the load)",
     )
+    t.add_argument("--start", type=float, default=0.0, help="learn from this time on (s; skip walking in)")
+    t.add_argument("--end", type=float, default=math.inf, help="learn up to this time (s)")
     t.add_argument("--model", choices=("lite", "full", "heavy"), default="full", help="pose model")
 
     f = sub.add_parser("features", help="list feature names and units", description="List the features.")
@@ -204,7 +207,15 @@ def _exercises(args: argparse.Namespace) -> int:
 
 
 def _teach(args: argparse.Namespace) -> int:
-    from formcheck.analysis.teach import check_name, describe, normalise_name, read_demo, save, teach_trace
+    from formcheck.analysis.teach import (
+        check_name,
+        describe,
+        normalise_name,
+        read_demo,
+        save,
+        teach_trace,
+        trim,
+    )
 
     name = normalise_name(args.name)
     folder: Path | None = None
@@ -232,7 +243,7 @@ def _teach(args: argparse.Namespace) -> int:
         trace = read_demo(video, args.model, progress=bar.update)
     finally:
         bar.close()
-    taught = teach_trace(trace, name, from_start=args.from_start)
+    taught = teach_trace(trim(trace, args.start, args.end), name, from_start=args.from_start)
     path = save(taught, folder, overwrite=args.overwrite)
     print(describe(taught))
     print(f"saved: {path} (and {path.stem}.demo.json); use it with --exercise {name}")

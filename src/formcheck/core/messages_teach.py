@@ -76,6 +76,10 @@ TEACH_MESSAGES: dict[str, Text] = {
         nl="In de demonstratie is (bijna) geen persoon gevonden.",
         en="No person was found in (most of) the demonstration.",
     ),
+    "teach_not_side": Text(
+        nl="De demonstratie is niet van opzij gefilmd: zet de camera naast degene die hem voordoet.",
+        en="The demonstration is not filmed from the side: put the camera beside the person showing it.",
+    ),
     "teach_two_people": Text(
         nl="Er is vaak meer dan één persoon in beeld: film de demonstratie met alleen degene die hem "
         "voordoet.",
@@ -124,6 +128,10 @@ TEACH_MESSAGES: dict[str, Text] = {
     ),
     "teach_upload": Text(
         nl="Demonstratievideo (mp4, mov, webm, avi)", en="Demonstration video (mp4, mov, webm, avi)"
+    ),
+    "teach_part": Text(
+        nl="Het deel van de video waaruit geleerd wordt (s): laat het in- en uitlopen weg",
+        en="The part of the video to learn from (s): leave out walking in and out",
     ),
     "teach_reading": Text(nl="De demonstratie wordt gelezen …", en="Reading the demonstration …"),
     "teach_found": Text(

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.core.engine import MAX_SIDE_VIEW
 from formcheck.core.filters import running_stat, zero_phase
 from formcheck.core.geometry import MASK_FEATURES
 from formcheck.core.messages import MESSAGES
@@ -276,12 +277,17 @@ def find_movement(times: np.ndarray, feats: Mapping[str, np.ndarray]) -> tuple[C
     """The count signal of a demonstration, and every moving candidate (most moving first).
 
     Raises:
-        TeachError: ``teach_no_person`` (a pose in under half the frames), ``teach_no_movement`` (nothing
-            moves) or ``teach_few_reps`` (the best movement shows fewer than 2 reps).
+        TeachError: ``teach_no_person`` (a pose in under half the frames), ``teach_not_side`` (not filmed
+            from the side: the median ``side_view`` above the live set-up check's
+            :data:`formcheck.core.engine.MAX_SIDE_VIEW`), ``teach_no_movement`` (nothing moves) or
+            ``teach_few_reps`` (the best movement shows fewer than 2 reps).
     """
     vis = np.asarray(feats.get("visibility", np.full(len(times), np.nan)), dtype=np.float64)
     if len(times) == 0 or np.isfinite(vis).mean() < 0.5:
         raise TeachError("teach_no_person")
+    side = np.asarray(feats.get("side_view", np.full(len(times), np.nan)), dtype=np.float64)
+    if np.isfinite(side).any() and float(np.nanmedian(side)) > MAX_SIDE_VIEW:
+        raise TeachError("teach_not_side")
     cands = [c for f in MOVE_FEATURES if f in feats if (c := candidate(times, feats[f], f)) is not None]
     cands.sort(key=lambda c: -c.moves)
     if not cands:
@@ -726,7 +732,7 @@ def template_toml(taught: Taught) -> str:
             f"min_s = {_num(tg.hold[0])}",
             f"max_s = {_num(tg.hold[1])}",
             'code = "hold_short"',
-            *_text("hold.cue", Text(nl=cue.nl.format(s=s), en=cue.en.format(s=s))),
+            *_text("hold.cue", Text(nl=cue.nl.format(s=s.replace(".", ",")), en=cue.en.format(s=s))),
             *_text("hold.done_cue", MESSAGES["teach_hold_done"]),
             "",
         ]

@@ -15,18 +15,21 @@ from typing import Any
 
 import streamlit as st
 
-from formcheck.analysis.teach import read_demo, save, teach_trace, validate
+from formcheck.analysis.teach import read_demo, save, teach_trace, trim, validate
 from formcheck.core.teach import Taught, TeachError
 from formcheck.core.templates import TemplateError
-from formcheck.pose.pipeline import trace_features
+from formcheck.pose.pipeline import PoseTrace, trace_features
+from formcheck.pose.video import VideoError, probe
 from formcheck.webapp import ui
 from formcheck.webapp.teach_view import TeachEdits, apply_edits, edits_of, plots, rep_rows
 from formcheck.webapp.texts import t
 
 #: Video types the uploader accepts.
 VIDEO_TYPES = ("mp4", "mov", "webm", "avi", "m4v", "mkv")
-#: Session-state key of the last demonstration read: ``(upload id, Taught | TeachError, times, features)``.
+#: Session-state key of the last demonstration read: ``(upload id, PoseTrace | TeachError, first name)``.
 DEMO_KEY = "fc_teach_demo"
+#: Session-state key of the template derived from the chosen part of it.
+DERIVED_KEY = "fc_teach_derived"
 
 
 def render() -> None:
@@ -39,10 +42,18 @@ def render() -> None:
     demo = _demo(upload, lang) if upload is not None else st.session_state.get(DEMO_KEY)
     if demo is None:
         return
-    if isinstance(demo[1], TeachError):
-        st.error(demo[1].text(lang))
+    key, trace, name = demo
+    if isinstance(trace, TeachError):
+        st.error(trace.text(lang))
         return
-    _, taught, times, feats = demo
+    t0, t1 = round(float(trace.times[0]), 1), round(float(trace.times[-1]), 1)
+    part = st.slider(
+        t("teach_part", lang), t0, max(t1, t0 + 0.1), (t0, max(t1, t0 + 0.1)), step=0.1, key="fc_teach_part"
+    )
+    taught, times, feats = _derived(key, trace, name, (float(part[0]), float(part[1])))
+    if isinstance(taught, TeachError):
+        st.error(taught.text(lang))
+        return
     st.success(t("teach_found", lang, n=len(taught.reps), feature=taught.movement.feature))
     edits = _form(taught, lang)
     edited = apply_edits(taught, edits)
@@ -73,21 +84,20 @@ def render() -> None:
         st.success(t("teach_saved", lang, name=edited.name, path=str(path)))
 
 
-def _demo(upload: Any, lang: str) -> tuple[str, Taught | TeachError, Any, Any]:
-    """The demonstration of this upload, read once (the pose pass is slow) and kept for the session."""
+def _demo(upload: Any, lang: str) -> tuple[str, PoseTrace | TeachError, str]:
+    """The pose trace of this upload (or why it cannot be read) and a first name for the exercise, read
+    once (the pose pass is slow) and kept for the session."""
     key = f"{upload.name}:{upload.size}:{getattr(upload, 'file_id', '')}"
     held = st.session_state.get(DEMO_KEY)
     if held is not None and held[0] == key:
         return held
     bar = st.progress(0.0, text=t("teach_reading", lang))
     done = [0]
+    trace: PoseTrace | TeachError
     with tempfile.TemporaryDirectory(prefix="formcheck-teach-") as folder:
         path = Path(folder) / ("demo" + Path(upload.name).suffix.lower())
         path.write_bytes(upload.getbuffer())
-        total = 0
         try:
-            from formcheck.pose.video import VideoError, probe
-
             try:
                 total = probe(path).frames
             except VideoError as e:
@@ -98,16 +108,31 @@ def _demo(upload: Any, lang: str) -> tuple[str, Taught | TeachError, Any, Any]:
                 bar.progress(min(1.0, done[0] / max(total, 1)), text=t("teach_reading", lang))
 
             trace = read_demo(path, "full", progress=progress)
-            name = _default_name(upload.name)
-            taught: Taught | TeachError = teach_trace(trace, name)
-            _side, feats = trace_features(trace)
-            times = trace.times
         except TeachError as e:
-            taught, times, feats = e, None, None
+            trace = e
     bar.empty()
-    held = (key, taught, times, feats)
+    held = (key, trace, _default_name(upload.name))
     st.session_state[DEMO_KEY] = held
     return held
+
+
+def _derived(
+    key: str, trace: PoseTrace, name: str, part: tuple[float, float]
+) -> tuple[Taught | TeachError, Any, Any]:
+    """The template derived from the chosen part of the demonstration, with that part's times and features
+    (kept for the session per part: the form's reruns do not derive it again)."""
+    held = st.session_state.get(DERIVED_KEY)
+    if held is not None and held[0] == (key, part):
+        return held[1]
+    piece = trim(trace, *part)
+    out: tuple[Taught | TeachError, Any, Any]
+    try:
+        _side, feats = trace_features(piece)
+        out = (teach_trace(piece, name), piece.times, feats)
+    except TeachError as e:
+        out = (e, None, None)
+    st.session_state[DERIVED_KEY] = ((key, part), out)
+    return out
 
 
 def _default_name(filename: str) -> str:
