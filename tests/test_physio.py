@@ -114,6 +114,20 @@ def test_chart_data_shades_the_reps_marks_the_faults_and_stays_small(lift_doc: d
     assert sc.titles["knee_flexion"].endswith("(°)")
 
 
+def test_a_per_leg_exercise_says_the_leg_and_plots_both_legs() -> None:
+    tpl = load_template("knee_to_chest")
+    a = analyze_trace(load_trace("hpy_fitbod_knee_to_chest"), tpl, "en")
+    doc = a.to_json()
+    assert doc["reps"] >= 1 and all(r.get("side") in ("left", "right") for r in doc["rep_details"])
+    rows = vr.rep_rows(doc, tpl, "nl")
+    assert {r[message("col_leg", "nl")] for r in rows} <= {
+        message("side_left", "nl"),
+        message("side_right", "nl"),
+    }
+    feats = vr.key_features(tpl, doc, list(a.features))
+    assert {"hip_flexion_left", "hip_flexion_right"} <= set(feats) and not any("{" in f for f in feats)
+
+
 def test_the_choice_is_shown_in_words() -> None:
     counts = [{"exercise": "bridge", "reps": 3}, {"exercise": "pelvic_tilt", "reps": 9}]
     choice: dict[str, Any] = {"by": "formcheck", "suggested": "bridge", "contenders": ["bridge"]}
@@ -348,6 +362,43 @@ def test_results_stay_while_the_physio_visits_another_page(data_dir: Path, fake_
     at.switch_page(page_path("physio")).run()
     assert not at.exception, at.exception
     assert at.dataframe and "lift.mp4" in _texts(at)
+
+
+@pytest.mark.parametrize("case", ["no_person", "unsure"])
+def test_no_person_or_no_clear_exercise_shows_no_table(
+    data_dir: Path, fake_job: type[FakeJob], case: str
+) -> None:
+    counts = [{"exercise": "bridge", "reps": 3}, {"exercise": "pelvic_tilt", "reps": 9}]
+    choice = {
+        "by": "formcheck",
+        "suggested": None,
+        "contenders": ["bridge", "pelvic_tilt"],
+        "candidates": counts,
+    }
+    doc = {
+        "exercise": "bridge",
+        "reps": 0,
+        "person_found": case != "no_person",
+        "rep_details": [],
+        "notes": [],
+    }
+    doc["exercise_choice"] = choice
+
+    def events(self: FakeJob, poll_s: float = 0.5, on_idle: Any = None) -> Iterator[dict[str, Any]]:
+        (self.spec.out / videojob.RESULT).write_text(json.dumps(doc), encoding="utf-8")
+        yield {"event": "done"}
+
+    with mock.patch.object(FakeJob, "events", events):
+        at = _physio()
+        _upload(at, "clip.mp4", b"\x01" * 64)
+        at.button(key="fc_video_analyse").click().run()
+    assert not at.exception, at.exception
+    assert not at.dataframe and not at.get("download_button")
+    if case == "no_person":
+        assert [e.value for e in at.error] == [message("upload_no_person", "nl")]
+    else:
+        (info,) = [i.value for i in at.info]
+        assert info.startswith(message("choice_unsure", "nl").split("(")[0]) and "(9)" in info
 
 
 def test_a_failed_analysis_is_one_line(data_dir: Path, fake_job: type[FakeJob]) -> None:

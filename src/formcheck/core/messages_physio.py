@@ -122,6 +122,7 @@ PHYSIO_MESSAGES: dict[str, Text] = {
     "report_failed": Text(
         nl="Het verslag kon niet worden gemaakt: {detail}", en="The report could not be made: {detail}"
     ),
+    "col_leg": Text(nl="Been", en="Leg"),
     "col_start": Text(nl="Begin (s)", en="Start (s)"),
     "col_end": Text(nl="Einde (s)", en="End (s)"),
     "col_experimental": Text(nl="Experimenteel (nog niet getoetst)", en="Experimental (not yet validated)"),

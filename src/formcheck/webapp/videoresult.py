@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.core.geometry import FEATURES
-from formcheck.core.templates import Template
+from formcheck.core.templates import LEGS, Template, leg_feature
 from formcheck.webapp.texts import faults_text, t, technique_text
 
 #: Video files the page accepts (lower-case extensions).
@@ -97,14 +97,18 @@ def choice_lines(doc: Mapping[str, Any], title: Callable[[str], str], lang: str)
 
 
 def rep_rows(doc: Mapping[str, Any], template: Template, lang: str) -> list[dict[str, Any]]:
-    """One table row per rep: number, start and end (s), score, hold (s), technique, faults in words, and
-    the experimental faults apart (only when a rep has one)."""
+    """One table row per rep: number, the leg (per-leg exercises), start and end (s), score, hold (s),
+    technique, faults in words, and the experimental faults apart (only when a rep has one)."""
     reps = list(doc.get("rep_details") or [])
     experimental = any(r.get("experimental_faults") for r in reps)
+    per_leg = any(r.get("side") for r in reps)
     rows = []
     for r in reps:
-        row: dict[str, Any] = {
-            t("col_rep", lang): r.get("index"),
+        row: dict[str, Any] = {t("col_rep", lang): r.get("index")}
+        if per_leg:
+            side = r.get("side")
+            row[t("col_leg", lang)] = t(f"side_{side}", lang) if side in LEGS else ""
+        row |= {
             t("col_start", lang): round(float(r.get("start_s", math.nan)), 1),
             t("col_end", lang): round(float(r.get("end_s", math.nan)), 1),
             t("col_score", lang): round(float(r.get("score") or 0.0)),
@@ -129,9 +133,9 @@ def key_features(template: Template, doc: Mapping[str, Any], available: Sequence
     names = [*template.display, template.count.feature]
     names += [f.feature for f in template.faults if f.code in faults]
     out: list[str] = []
-    for n in names:
-        if n in available and n not in out:
-            out.append(n)
+    for name in names:  # a per-leg name ("hip_flexion_{leg}") stands for both legs
+        expanded = [leg_feature(name, leg) for leg in LEGS] if "{" in name else [name]
+        out += [n for n in expanded if n in available and n not in out]
     return out
 
 
