@@ -162,7 +162,7 @@ def _overview(tr: TrackingStore, active: StoredProgramme, prog: Programme, lang:
     week = max(1, plan.week)
     st.write(t("today_session", lang, n=len(prog.items), minutes=round(session_minutes(prog, week))))
     st.html(_plan_list(prog, week, lang))
-    st.html(f'<div class="fc-stop">{markup.esc(t("pain_rising_note", lang))}</div>')
+    st.info(t("pain_rising_note", lang))
     pain = st.pills(t("pain_before", lang), list(range(11)), key="fc_prog_pain_before")
     if st.button(t("run_begin", lang), type="primary", key="fc_run_begin"):
         try:

@@ -69,11 +69,8 @@ def _show(p: Progress, data: ProgressData, lang: str, heading: str, exports: boo
     if not p.weeks:
         st.write(t("progress_empty", lang))
         return
-    st.subheader(t("progress_title", lang))
-    st.metric(
-        t("page_progress", lang),
-        t("progress_sessions", lang, done=p.sessions_done, planned=p.sessions_planned),
-    )
+    st.subheader(heading or t("progress_title", lang))
+    st.markdown(f"**{t('progress_sessions', lang, done=p.sessions_done, planned=p.sessions_planned)}**")
     st.markdown(f"#### {t('trends_title', lang)}")
     st.markdown("\n".join(f"- {s}" for s in trend_sentences(p, lang)) or "–")
     st.info(t("pain_rising_note", lang))
