@@ -344,3 +344,28 @@ def test_compose_page_validates_and_offers_the_file(at: AppTest) -> None:
     assert len(at.get("download_button")) == 1
     at.number_input(key="fc_cp_from_0_1").set_value(1).run()  # a second stage from week 1: an overlap
     assert at.error and "exercises[0]: two stages begin in week 1" in at.error[0].value
+
+
+def test_missed_days_are_mentioned_kindly_and_never_as_a_failure(at: AppTest, data_dir: Path) -> None:
+    tr = TrackingStore(SessionStore(data_dir))
+    tr.add_programme(PROG, "Twee oefeningen", date.fromordinal(date.today().toordinal() - 3))
+    at.switch_page(page_path("programme")).run()
+    assert not at.exception, at.exception
+    infos = [i.value for i in at.info]
+    assert message("missed_kind", "nl").format(n=3) in infos, infos  # days 0, 1 and 2 before today
+    assert not at.error and not at.warning
+
+
+@pytest.mark.parametrize("page", ["programme", "progress"])
+def test_a_damaged_history_is_one_line_on_the_programme_pages_and_left_alone(
+    at: AppTest, data_dir: Path, page: str
+) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = data_dir / "formcheck.sqlite3"
+    db.write_bytes(b"SQLite format 3\x00" + b"\x5a" * 4000)
+    before = db.read_bytes()
+    at.switch_page(page_path(page)).run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert warnings and "damaged" in warnings[0] and "\n" not in warnings[0], warnings
+    assert db.read_bytes() == before
