@@ -279,6 +279,7 @@ class FakeJob:
         np.savez(self.spec.out / videojob.SERIES, t=a.trace.times, names=np.array(names), values=values)
         (self.spec.out / videojob.REPORT).write_text("<html>report</html>", encoding="utf-8")
         yield {"event": "choose"}
+        yield {"event": "draw", "done": 1, "total": 10}  # the page shows the results from here on
         yield {"event": "done"}
 
     def stop(self) -> None:
@@ -399,6 +400,25 @@ def test_no_person_or_no_clear_exercise_shows_no_table(
     else:
         (info,) = [i.value for i in at.info]
         assert info.startswith(message("choice_unsure", "nl").split("(")[0]) and "(9)" in info
+
+
+def test_results_stand_when_only_drawing_the_video_fails(data_dir: Path, fake_job: type[FakeJob]) -> None:
+    real = FakeJob.events
+
+    def events(self: FakeJob, poll_s: float = 0.5, on_idle: Any = None) -> Iterator[dict[str, Any]]:
+        for ev in real(self, poll_s, on_idle):
+            if ev["event"] == "done":  # the video could not be written
+                yield {"event": "error", "code": "upload_failed", "detail": "OSError: disk full"}
+                return
+            yield ev
+
+    with mock.patch.object(FakeJob, "events", events):
+        at = _physio()
+        _upload(at, "lift.mp4", b"\x01" * 64)
+        at.button(key="fc_video_analyse").click().run()
+    assert not at.exception, at.exception
+    assert at.dataframe and not at.error  # the table is there ...
+    assert message("upload_failed", "nl").format(detail="OSError: disk full") in [w.value for w in at.warning]
 
 
 def test_a_failed_analysis_is_one_line(data_dir: Path, fake_job: type[FakeJob]) -> None:

@@ -116,7 +116,11 @@ def _forget() -> None:
 
 
 def _analyse(ws: Workspace, state: dict[str, Any], exercise: str, lang: str) -> None:
-    """Run one analysis with a progress bar; its outcome goes into ``state``."""
+    """Run one analysis with a progress bar; its outcome goes into ``state``.
+
+    The results are shown as soon as they are known (before the annotated video, the slow part, is drawn);
+    the page is drawn again once the video is there.
+    """
     model = st.session_state.get("fc_model", "auto")
     state["jobs"] += 1
     previous = Path(state["dir"]) if state.get("dir") else None
@@ -136,6 +140,7 @@ def _analyse(ws: Workspace, state: dict[str, Any], exercise: str, lang: str) -> 
     def idle() -> None:  # a Streamlit call now and then: a closed page stops the run here
         bar.progress(shown[0], text=str(shown[1]))
 
+    early = st.container()
     job = videojob.VideoJob(spec)
     last: dict[str, Any] = {}
     try:
@@ -147,16 +152,30 @@ def _analyse(ws: Workspace, state: dict[str, Any], exercise: str, lang: str) -> 
             if step is not None:
                 shown[:] = step
                 bar.progress(step[0], text=step[1])
+            if ev.get("event") == "draw" and state.get("doc") is None:  # result and report are written
+                _load(state, spec.out, lang)
+                if state.get("doc") is not None:
+                    with early:
+                        _results(state, lang)
     finally:
         job.stop()
     if previous is not None and previous != spec.out:
         shutil.rmtree(previous, ignore_errors=True)
     bar.empty()
     if last.get("event") != "done":
-        state["error"] = vr.error_text(last, lang)
-        return
+        if state.get("doc") is None:
+            state["error"] = vr.error_text(last, lang)
+            return
+        state["notes"].append(vr.error_text(last, lang))  # the results stand; only the video is missing
+    if state.get("doc") is not None:
+        st.rerun()  # shown early: draw the page again, now with the video
+    _load(state, spec.out, lang)
+
+
+def _load(state: dict[str, Any], out: Path, lang: str) -> None:
+    """Read the job's ``result.json`` into ``state`` (or say in one line why it cannot be read)."""
     try:
-        state["doc"] = json.loads((spec.out / videojob.RESULT).read_text(encoding="utf-8"))
+        state["doc"] = json.loads((out / videojob.RESULT).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         state["error"] = vr.error_text({"code": "upload_failed", "detail": str(e)}, lang)
 
