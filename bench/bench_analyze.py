@@ -1,24 +1,37 @@
-"""Benchmark of the analysis path: the whole `formcheck analyze` command, where its time goes, each step.
+"""Benchmark of `formcheck analyze`: the whole command on 20 s 640x480 30 fps clips of real people, where its
+time goes (CPU seconds by step and by process, the workers' overlap), and an idle-machine estimate.
 
-Run: ``python bench/bench_analyze.py`` (about 5-10 minutes). Prints figures; there are no assertions.
+Run: ``python bench/bench_analyze.py`` (10-20 minutes on a busy 2-core machine; ``--runs 1`` for a quick
+look). Prints figures; there are no assertions.
 
 The speed target (issue 6): ``formcheck analyze`` at least 2x real time with the full model on a 20 s
-640x480 30 fps clip of a real person. No such clip is among the shared clips, so the bench builds them
-once in the temp folder from real recordings: the committed 3 s bridge clip (Apache-2.0, a real person,
-640x480 30 fps) played forward, backward, forward... to 20 s; and, when ``../shared/clips`` is there, a
-real cat-cow recording (1280x720 30 fps, 18.9 s) centre-cropped to 4:3 and scaled to 640x480, played on
-backward to 20 s (this one needs the segmentation mask). The command runs ``--runs`` times (default 3) in
-a fresh interpreter each time, as a user runs it; the median is reported with the CPU seconds of all its
-processes and the machine's load, since other people's work on a shared machine slows it. Then: start-up
-(imports, landmarkers), per-frame steps in one process (decode, pose model, 2-person check, mask + back
-curvature), features + engine, the live path, drawing, and real shared recordings measured the same way.
+640x480 30 fps clip of a real person, on a 2-core machine; features + engine at most 1 ms a frame. No shared
+clip is 640x480 30 fps and 20 s long, so the bench makes three, once, in the temp folder, from real
+recordings of real people in ``../shared/clips`` (nothing is committed; without the shared clips the
+committed 3 s bridge clip, played forward and backward to 20 s, stands in):
+
+- bridge (no mask): ``bridge/hpy_fitbod_single_leg_bridge_hold.mp4`` (1280x720, 59.94 fps, 30 s): every
+  2nd frame (29.97 fps), centre-cropped to 4:3 and scaled to 640x480, the first 20 s;
+- lifting (mask): ``lifting/kbtrainer_stick_deadlift.mp4`` (270x480, 30 fps, 35.5 s): the first 20 s,
+  pillarboxed to 640x480 (the picture itself unscaled);
+- cat-cow (mask): ``cat_cow/bloomfit_quadruped_pelvic_tilt_pregnant.mp4`` (1280x720, 30 fps, 18.9 s):
+  centre-cropped to 4:3, scaled to 640x480, played on backward to 20 s.
+
+For each, the whole command (``python -m formcheck.cli analyze CLIP --exercise E --json``) runs ``--runs``
+times in a fresh interpreter, interleaved with the same command posing every frame (``--pose-fps 0``, what
+analyze did before it posed at 15 fps): wall time, CPU seconds of all its processes, the machine's load.
+Then the same analysis in this process (mediapipe already imported, so start-up is measured apart): per
+pose process, CPU by step and when it posed its first and last frame (the workers' overlap), the CPU after
+the pose pass (smoothing, features, engine), and the annotated video (decode + draw + encode). The
+idle-machine estimate is the serial start-up (fresh interpreters) + the CPU of the busier pose process
+(each has a core of its own on an idle 2-core machine) + the CPU after the pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import math
 import os
 import platform
 import resource
@@ -28,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,40 +50,81 @@ import numpy as np
 
 from formcheck.analysis.analyze import (
     OFFLINE_PEOPLE_CHECK_EVERY_S,
-    PARALLEL_MIN_FRAMES,
+    PASS_STEPS,
+    analyze_trace,
     analyze_video,
     write_annotated,
 )
 from formcheck.core.templates import load_template
 from formcheck.pose.landmarker import PoseEstimator, import_mediapipe
-from formcheck.pose.pipeline import LivePipeline, run_engine, trace_features
+from formcheck.pose.pipeline import MIN_POSE_FPS, LivePipeline, PoseTrace, run_engine, trace_features
 from formcheck.pose.video import probe, read_frames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
+COMMITTED = REPO_ROOT / "tests" / "data" / "clips" / "physioplus_bridging.mp4"
 SHARED_CLIPS = Path(os.environ.get("FORMCHECK_SHARED", REPO_ROOT.parent / "shared")) / "clips"
-#: Real recordings made into 20 s 640x480 30 fps bench clips: (name, source, exercise).
-BENCH_SOURCES = (
-    ("bridge", SOURCE, "bridge"),
-    ("cat_cow", SHARED_CLIPS / "cat_cow" / "bloomfit_quadruped_pelvic_tilt_pregnant.mp4", "cat_cow"),
-)
-#: Real recordings measured as they are: (path under shared/clips, exercise).
-REAL_CLIPS = (
-    ("lifting/tby66_0016c_1.mp4", "lifting"),
-    ("bridge/istock_hanshitha_glute_bridges.mp4", "bridge"),
-    ("cat_cow/bloomfit_quadruped_pelvic_tilt_pregnant.mp4", "cat_cow"),
-)
 W, H, FPS = 640, 480, 30.0
-
-T = TypeVar("T")
-
 TARGET_FEATURES_MS = 1.0  # features + engine per frame
 TARGET_REALTIME = 2.0  # analyze with the full model, as a multiple of real time
 
+T = TypeVar("T")
 
-def _to_640x480(bgr: np.ndarray) -> np.ndarray:
-    """Centre-crop to 4:3 and scale to 640x480."""
+
+@dataclass(frozen=True)
+class BenchClip:
+    """A 20 s 640x480 30 fps bench clip made from a real recording."""
+
+    name: str
+    source: Path
+    exercise: str
+    #: take every ``step``-th source frame (a 60 fps source becomes 30 fps)
+    step: int
+    #: ``crop``: centre-crop to 4:3 and scale; ``pad``: keep the picture, add black bars to 640x480
+    fit: str
+    how: str
+
+
+BENCH_CLIPS = (
+    BenchClip(
+        "bridge",
+        SHARED_CLIPS / "bridge" / "hpy_fitbod_single_leg_bridge_hold.mp4",
+        "bridge",
+        2,
+        "crop",
+        "every 2nd frame of 59.94 fps, centre-cropped to 4:3, scaled, first 20 s",
+    ),
+    BenchClip(
+        "lifting",
+        SHARED_CLIPS / "lifting" / "kbtrainer_stick_deadlift.mp4",
+        "lifting",
+        1,
+        "pad",
+        "270x480 30 fps, first 20 s, pillarboxed (unscaled)",
+    ),
+    BenchClip(
+        "cat_cow",
+        SHARED_CLIPS / "cat_cow" / "bloomfit_quadruped_pelvic_tilt_pregnant.mp4",
+        "cat_cow",
+        1,
+        "crop",
+        "1280x720 30 fps, centre-cropped to 4:3, scaled, played on backward to 20 s",
+    ),
+)
+#: Without ../shared/clips: the committed Apache-2.0 clip (3 s, a real person) forward and backward.
+FALLBACK = BenchClip("bridge_committed", COMMITTED, "bridge", 1, "crop", "3 s, forward and backward to 20 s")
+
+
+def _fit(bgr: np.ndarray, how: str) -> np.ndarray:
+    """``crop``: centre-crop to 4:3 and scale to 640x480; ``pad``: scale down only if too large, then
+    add black bars around to 640x480."""
     h, w = bgr.shape[:2]
+    if how == "pad":
+        s = min(1.0, W / w, H / h)
+        if s < 1.0:
+            bgr = cv2.resize(bgr, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        h, w = bgr.shape[:2]
+        top, left = (H - h) // 2, (W - w) // 2
+        return cv2.copyMakeBorder(bgr, top, H - h - top, left, W - w - left, cv2.BORDER_CONSTANT, value=0)
     if w * 3 > h * 4:
         cw = h * 4 // 3
         bgr = bgr[:, (w - cw) // 2 : (w - cw) // 2 + cw]
@@ -81,20 +136,23 @@ def _to_640x480(bgr: np.ndarray) -> np.ndarray:
     return bgr
 
 
-def build_clip(source: Path, path: Path, seconds: float) -> Path:
-    """Write a 640x480 30 fps clip of ``seconds`` from ``source`` played forward, backward, forward...
+def build_clip(clip: BenchClip, path: Path, seconds: float) -> Path:
+    """Write the 640x480 30 fps bench clip of ``seconds`` (played on backward if the source is shorter).
 
-    Frames are kept JPEG-compressed in memory while building (a 19 s 640x480 source is 28 MB, not 520 MB).
+    Frames are kept JPEG-compressed in memory while building.
     """
-    info = probe(source)
-    frames = []
-    for _i, _t, bgr in read_frames(info):
-        ok, jpg = cv2.imencode(".jpg", _to_640x480(bgr), [cv2.IMWRITE_JPEG_QUALITY, 95])
-        if not ok:
-            raise SystemExit(f"cannot encode a frame of {source}")
-        frames.append(jpg)
-    cycle = frames + frames[-2:0:-1]
     n = round(seconds * FPS)
+    frames = []
+    for i, _t, bgr in read_frames(probe(clip.source)):
+        if i % clip.step:
+            continue
+        ok, jpg = cv2.imencode(".jpg", _fit(bgr, clip.fit), [cv2.IMWRITE_JPEG_QUALITY, 95])
+        if not ok:
+            raise SystemExit(f"cannot encode a frame of {clip.source}")
+        frames.append(jpg)
+        if len(frames) >= n:
+            break
+    cycle = frames + frames[-2:0:-1] if len(frames) < n else frames
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.mp4")
     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (W, H))
@@ -107,146 +165,22 @@ def build_clip(source: Path, path: Path, seconds: float) -> Path:
     return path
 
 
-def clip_path(seconds: float, name: str = "bridge", source: Path = SOURCE) -> Path:
-    """The bench clip built from ``source`` (built once, then reused from the temp folder)."""
-    path = Path(tempfile.gettempdir()) / "formcheck_bench" / f"{name}_640x480_30fps_{int(seconds)}s.mp4"
+def clip_path(clip: BenchClip, seconds: float) -> Path:
+    """The bench clip (built once, then reused from the temp folder)."""
+    path = Path(tempfile.gettempdir()) / "formcheck_bench" / f"{clip.name}_{W}x{H}_30fps_{int(seconds)}s.mp4"
     if not path.is_file() or probe(path).frames != round(seconds * FPS):
-        build_clip(source, path, seconds)
+        build_clip(clip, path, seconds)
     return path
 
 
-def timed(fn: Callable[[], T]) -> tuple[float, T]:
-    t0 = time.perf_counter()
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def timed(fn: Callable[[], T]) -> tuple[float, float, T]:
+    """``(wall s, CPU s of this process, result)`` of ``fn()``."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - t0, out
-
-
-def row(name: str, ms: float, note: str = "") -> None:
-    print(f"  {name:44s} {ms:8.2f} ms/frame  {note}")
-
-
-def bench_decode(path: Path) -> None:
-    info = probe(path)
-    t, n = timed(lambda: sum(1 for _ in read_frames(info)))
-    row("decode (cv2 read)", 1000 * t / n, f"{n} frames")
-
-
-def bench_pose(path: Path, n_frames: int) -> None:
-    info = probe(path)
-    rgbs = [cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) for _i, _t, bgr in read_frames(info, 0, n_frames + 5)]
-    for model in ("full", "lite"):
-        for with_mask in (False, True):
-            with PoseEstimator(model, with_mask=with_mask) as est:
-                for k in range(5):  # warm up (the first calls allocate)
-                    est.detect(rgbs[k], int(k * 1000 / 30))
-                times = []
-                for k in range(5, len(rgbs)):
-                    t0 = time.perf_counter()
-                    est.detect(rgbs[k], int(k * 1000 / 30))
-                    times.append(time.perf_counter() - t0)
-            name = f"pose {model}" + (" + mask" if with_mask else "")
-            row(
-                name,
-                1000 * float(np.median(times)),
-                f"median of {len(times)}, mean {1000 * float(np.mean(times)):.1f}; 2-person check 1/s incl.",
-            )
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process and of its finished children so far."""
-    import resource
-
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def stage_times(path: Path, with_mask: bool, n_frames: int) -> dict[str, float]:
-    """Seconds per frame of each step of the pose pass, in one process, over the first ``n_frames``.
-
-    The 2-person check runs inside ``detect`` as often as in ``analyze``; its share is the extra time of
-    the frames it ran on over the median of the others. OpenCV runs on one thread, as in ``analyze``.
-    """
-    from formcheck.analysis.analyze import _one_opencv_thread, brightness_of
-    from formcheck.core.back import back_measures
-    from formcheck.core.landmarks import Side
-
-    info = probe(path)
-    spent = dict.fromkeys(("decode", "convert", "pose", "people check", "mask + back", "brightness"), 0.0)
-    plain: list[float] = []
-    checked: list[float] = []
-    frames = read_frames(info, 0, n_frames)
-    n = 0
-    with (
-        _one_opencv_thread(),
-        PoseEstimator("full", with_mask=with_mask, people_check_every_s=OFFLINE_PEOPLE_CHECK_EVERY_S) as est,
-    ):
-        while True:
-            t0 = time.perf_counter()
-            item = next(frames, None)
-            if item is None:
-                break
-            _i, t, bgr = item
-            t1 = time.perf_counter()
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            t2 = time.perf_counter()
-            before = est.people_checks
-            pf = est.detect(rgb, round(t * 1000))
-            t3 = time.perf_counter()
-            if pf.mask is not None and pf.has_pose:
-                for side in (Side.LEFT, Side.RIGHT):
-                    back_measures(pf.mask, pf.landmarks, side)
-            t4 = time.perf_counter()
-            brightness_of(bgr)
-            t5 = time.perf_counter()
-            spent["decode"] += t1 - t0
-            spent["convert"] += t2 - t1
-            (checked if est.people_checks != before else plain).append(t3 - t2)
-            spent["mask + back"] += t4 - t3
-            spent["brightness"] += t5 - t4
-            n += 1
-    base = float(np.median(plain)) if plain else 0.0
-    spent["pose"] = sum(plain) + base * len(checked)
-    spent["people check"] = sum(checked) - base * len(checked)
-    return {k: v / max(n, 1) for k, v in spent.items()}
-
-
-def bench_real(rel: str, exercise: str, n_stage_frames: int) -> None:
-    """Where the time goes on one real recording, and the whole ``analyze`` (workers=auto)."""
-    path = SHARED_CLIPS / rel
-    if not path.is_file():
-        print(f"  {rel}: not found, skipped")
-        return
-    template = load_template(exercise)
-    info = probe(path)
-    duration = info.frames / info.fps
-    print(
-        f"{rel} ({exercise}, {info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
-        f"{duration:.1f} s, mask {'yes' if template.needs_mask else 'no'})"
-    )
-    stages = stage_times(path, template.needs_mask, n_stage_frames)
-    total = sum(stages.values())
-    for name, secs in stages.items():
-        row(f"  {name}", 1000 * secs, f"{100 * secs / total:4.1f} %")
-    cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    analysis = analyze_video(path, template, model="full", workers=None)
-    wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    trace = analysis.trace
-    t_fe = timed(lambda: run_engine(template, trace.times, trace_features(trace)[1]))[0]
-    row("  features + engine", 1000 * t_fe / trace.frames, "(offline, per frame)")
-    workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
-    x = duration / wall
-    ok = "OK" if x >= TARGET_REALTIME else "MISSED"
-    print(
-        f"  analyze, workers={workers}: {wall:.1f} s wall = {x:.2f}x real time (target >= "
-        f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {cpu / wall:.2f} cores busy; "
-        f"{1000 * cpu / trace.frames:.1f} CPU ms/frame; reps {len(analysis.reps)}"
-    )
-
-
-def load_now() -> str:
-    """The machine's load averages (1, 5, 15 min)."""
-    la = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
-    return f"{la[0]:.1f} {la[1]:.1f} {la[2]:.1f}"
+    return time.perf_counter() - t0, time.process_time() - c0, out
 
 
 def children_cpu() -> float:
@@ -255,27 +189,40 @@ def children_cpu() -> float:
     return kids.ru_utime + kids.ru_stime
 
 
-def python_seconds(code: str) -> float:
-    """Run ``code`` in a fresh interpreter; it prints seconds as its last line."""
+def load_now() -> str:
+    """The machine's load averages (1, 5, 15 min)."""
+    la = os.getloadavg()
+    return f"{la[0]:.1f} {la[1]:.1f} {la[2]:.1f}"
+
+
+def row(name: str, ms: float, note: str = "") -> None:
+    print(f"  {name:46s} {ms:8.2f} ms/frame  {note}")
+
+
+def python_seconds(code: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh interpreter; it prints wall and CPU seconds as its last two words."""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.split()[-1])
+    wall, cpu = out.stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+# ------------------------------------------------------------------------------------------------ start-up
 
 
 def bench_startup(runs: int) -> float:
-    """Start-up of ``formcheck analyze`` before the first frame is posed (medians of fresh interpreters).
+    """Start-up of ``formcheck analyze`` before the pose processes start (medians of fresh interpreters).
 
     Returns:
-        The serial part in seconds (interpreter + imports + mediapipe), used for the idle-machine estimate.
+        The serial part in CPU seconds (interpreter + imports + mediapipe), for the idle-machine estimate.
     """
-    stamp = "import time; t = time.perf_counter(); "
-    tell = "; print(time.perf_counter() - t)"
+    stamp = "import time; t, c = time.perf_counter(), time.process_time(); "
+    tell = "; print(time.perf_counter() - t, time.process_time() - c)"
     steps = {
-        "interpreter start (python -c pass)": None,
+        "interpreter start (python -c pass, wall)": None,
         "import formcheck.cli + analyze": stamp + "import formcheck.cli, formcheck.analysis.analyze" + tell,
-        "import mediapipe, matplotlib deferred (now)": (
+        "import mediapipe, matplotlib deferred": (
             "import formcheck.pose.landmarker as p; " + stamp + "p.import_mediapipe()" + tell
         ),
-        "import mediapipe as it comes (was)": stamp + "import mediapipe" + tell,
     }
     serial = 0.0
     for name, code in steps.items():
@@ -285,208 +232,260 @@ def bench_startup(runs: int) -> float:
                 t0 = time.perf_counter()
                 subprocess.run([sys.executable, "-c", "pass"], check=True)
                 walls.append(time.perf_counter() - t0)
-            secs = statistics.median(walls)
+            wall = cpu = statistics.median(walls)
         else:
-            secs = statistics.median(python_seconds(code) for _ in range(runs))
-        if "(was)" not in name:
-            serial += secs
-        print(f"  {name:52s} {secs:6.2f} s")
-    import_mediapipe()
-    for mask in (False, True):
-        walls = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            est = PoseEstimator("full", with_mask=mask, people_check_every_s=OFFLINE_PEOPLE_CHECK_EVERY_S)
-            walls.append(time.perf_counter() - t0)
-            est.close()
-        print(
-            f"  {'landmarkers (video + 2-person check)' + (' + mask' if mask else ''):52s} "
-            f"{statistics.median(walls):6.2f} s  (in each pose process, in parallel)"
-        )
+            got = [python_seconds(code) for _ in range(runs)]
+            wall, cpu = statistics.median(g[0] for g in got), statistics.median(g[1] for g in got)
+        serial += cpu
+        print(f"  {name:46s} {wall:6.2f} s wall {cpu:6.2f} s CPU")
     return serial
 
 
-def bench_command(path: Path, exercise: str, runs: int, serial_s: float) -> None:
-    """The whole ``formcheck analyze VIDEO --exercise E --json`` in a fresh interpreter, ``runs`` times."""
+# ----------------------------------------------------------------------------------------- whole command
+
+
+def bench_command(path: Path, exercise: str, runs: int) -> None:
+    """``formcheck analyze VIDEO --exercise E --json`` in fresh interpreters: posing at the default rate
+    and every frame, interleaved, ``runs`` times each."""
     info = probe(path)
     duration = info.frames / info.fps
-    cmd = [sys.executable, "-m", "formcheck.cli", "analyze", str(path), "--exercise", exercise, "--json"]
-    walls, cpus = [], []
+    base = [sys.executable, "-m", "formcheck.cli", "analyze", str(path), "--exercise", exercise, "--json"]
+    variants = {
+        f"pose {MIN_POSE_FPS:g} fps (default)": [],
+        "pose every frame (--pose-fps 0)": ["--pose-fps", "0"],
+    }
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
     for r in range(runs):
-        load = load_now()
-        c0, t0 = children_cpu(), time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        wall, cpu = time.perf_counter() - t0, children_cpu() - c0
-        if out.returncode != 0:
-            lines = out.stderr.strip().splitlines() or ["(no message)"]
-            print(f"    run {r + 1}: failed: {lines[-1]}")
-            return
-        reps = json.loads(out.stdout)["reps"]
-        walls.append(wall)
-        cpus.append(cpu)
+        for name, extra in variants.items():
+            load = load_now()
+            c0, t0 = children_cpu(), time.perf_counter()
+            out = subprocess.run(base + extra, capture_output=True, text=True)
+            wall, cpu = time.perf_counter() - t0, children_cpu() - c0
+            if out.returncode != 0:
+                lines = out.stderr.strip().splitlines() or ["(no message)"]
+                print(f"    {name}: failed: {lines[-1]}")
+                return
+            reps = json.loads(out.stdout)["reps"]
+            got[name].append((wall, cpu))
+            print(
+                f"    run {r + 1} {name:32s} {wall:6.2f} s wall = {duration / wall:4.2f}x; {cpu:5.1f} CPU s "
+                f"= {1000 * cpu / info.frames:4.1f} ms/frame, {cpu / wall:4.2f} cores busy; load {load}; "
+                f"reps {reps}"
+            )
+    for name, vals in got.items():
+        wall, cpu = statistics.median(v[0] for v in vals), statistics.median(v[1] for v in vals)
         print(
-            f"    run {r + 1}: {wall:6.2f} s wall = {duration / wall:4.2f}x real time; {cpu:5.1f} CPU s = "
-            f"{cpu / wall:4.2f} cores busy; load before {load}; reps {reps}"
+            f"  median {name:32s} {wall:6.2f} s = {duration / wall:4.2f}x real time (busy machine); "
+            f"{cpu:5.1f} CPU s = {1000 * cpu / info.frames:4.1f} CPU ms/frame"
         )
-    wall, cpu = statistics.median(walls), statistics.median(cpus)
-    ok = "OK" if duration / wall >= TARGET_REALTIME else "MISSED"
-    idle = serial_s + (cpu - serial_s) / 2  # both cores ours: the rest splits over the two processes
+
+
+# ---------------------------------------------------------------------------------- where the time goes
+
+
+def inside(path: Path, exercise: str, min_pose_fps: float, annotated: bool) -> dict:
+    """The analysis (and the annotated video) in this process; its figures as a JSON-ready dict.
+
+    Run by :func:`bench_inside` in a fresh interpreter, as the command runs it: a process that has
+    created a landmarker starts its workers by spawning instead of forking, which would change the figures.
+    """
+    template = load_template(exercise)
+    c_kids = children_cpu()
+    wall, cpu_self, a = timed(lambda: analyze_video(path, template, min_pose_fps=min_pose_fps))
+    doc = {
+        "wall": wall,
+        "cpu": cpu_self + children_cpu() - c_kids,
+        "post": timed(lambda: analyze_trace(a.trace, template))[1],
+        "reps": len(a.reps),
+        "pose_every": a.pose_every,
+        "stats": [dataclasses.asdict(s) for s in a.pass_stats],
+    }
+    if annotated:
+        out = Path(tempfile.mkdtemp()) / "annotated.mp4"
+        w, c, n = timed(lambda: write_annotated(a, path, out))
+        out.unlink(missing_ok=True)
+        doc["annotated"] = {"wall": w, "cpu": c, "frames": n}
+    return doc
+
+
+def bench_inside(path: Path, exercise: str, serial_s: float, min_pose_fps: float, annotated: bool) -> None:
+    """The analysis in a fresh interpreter (start-up apart): per pose process CPU by step, overlap, the
+    CPU after the pass, the idle-machine estimate; and the annotated video."""
+    info = probe(path)
+    duration = info.frames / info.fps
+    cmd = [sys.executable, __file__, "--inside", str(path), exercise, str(min_pose_fps)]
+    out = subprocess.run(cmd + (["--annotated"] if annotated else []), capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"  failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+        return
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    stats = d["stats"]
     print(
-        f"  median of {runs}: {wall:.2f} s = {duration / wall:.2f}x real time (target >= "
-        f"{TARGET_REALTIME:g}x: {ok}); {cpu:.1f} CPU s = {1000 * cpu / info.frames:.1f} CPU ms/frame"
+        f"  pose at {info.fps / d['pose_every']:g} fps (every {d['pose_every']}. frame), {len(stats)} "
+        f"process(es): {d['wall']:.1f} s wall, {d['cpu']:.1f} CPU s = "
+        f"{1000 * d['cpu'] / info.frames:.1f} ms/frame, reps {d['reps']}"
     )
     print(
-        f"  on two idle cores (start-up {serial_s:.2f} s + the rest of the CPU time over 2 cores): "
-        f"about {idle:.1f} s = {duration / idle:.2f}x real time"
+        f"    {'CPU ms per video frame':26s}" + "".join(f"{s[:11]:>12s}" for s in PASS_STEPS) + "       total"
+    )
+    for k, s in enumerate(stats):
+        n = max(s["frames"], 1)
+        print(
+            f"    process {k + 1}: {s['frames']:3d}/{s['posed']:3d}".ljust(30)
+            + "".join(f"{1000 * s['cpu'][step] / n:12.2f}" for step in PASS_STEPS)
+            + f"{1000 * sum(s['cpu'].values()) / n:12.2f}"
+        )
+    t0 = min(s["started"] for s in stats)
+    for k, s in enumerate(stats):
+        cpu = sum(s["cpu"].values())
+        print(
+            f"    process {k + 1}: started {s['started'] - t0:5.2f} s, first frame posed "
+            f"{s['first'] - t0:5.2f} s, last {s['ended'] - t0:5.2f} s; {cpu:5.2f} CPU s = "
+            f"{cpu / max(s['ended'] - s['started'], 1e-9):.2f} of a core while it ran"
+        )
+    if len(stats) > 1:
+        both = max(0.0, min(s["ended"] for s in stats) - max(s["first"] for s in stats))
+        either = max(s["ended"] for s in stats) - min(s["first"] for s in stats)
+        print(
+            f"    overlap: both processes posing {both:.1f} s of the {either:.1f} s any was "
+            f"({both / either:.0%})"
+        )
+    busiest = max(sum(s["cpu"].values()) for s in stats)
+    idle = serial_s + busiest + d["post"]
+    print(
+        f"    after the pass (smoothing, features, engine) {d['post']:.2f} CPU s; idle 2-core estimate: "
+        f"start-up {serial_s:.2f} + busier process {busiest:.2f} + after {d['post']:.2f} = {idle:.2f} s = "
+        f"{duration / idle:.2f}x real time (target >= {TARGET_REALTIME:g}x)"
+    )
+    if "annotated" in d:
+        v = d["annotated"]
+        print(
+            f"  annotated video (--out; after the analysis, 3 threads): {v['wall']:.1f} s wall, "
+            f"{v['cpu']:.1f} CPU s = {1000 * v['cpu'] / max(v['frames'], 1):.1f} CPU ms/frame "
+            f"({v['cpu'] / v['wall']:.2f} cores busy); idle estimate with it: about "
+            f"{idle + v['cpu'] / 2:.1f} s = {duration / (idle + v['cpu'] / 2):.2f}x real time"
+        )
+
+
+def bench_mask(path: Path, n_frames: int) -> None:
+    """CPU per posed frame with and without the segmentation mask, and our back curvature from it."""
+    from formcheck.core.back import back_measures
+    from formcheck.core.landmarks import Side
+
+    info = probe(path)
+    rgbs = [
+        cv2.cvtColor(b, cv2.COLOR_BGR2RGB) for i, _t, b in read_frames(info, 0, 2 * n_frames) if i % 2 == 0
+    ]
+    for with_mask in (False, True):
+        with PoseEstimator("full", with_mask=with_mask, people_check_every_s=0) as est:
+            est.detect(rgbs[0], 0)
+            c0 = time.process_time()
+            frames = [est.detect(rgb, round(k * 2000 / FPS)) for k, rgb in enumerate(rgbs[1:], 1)]
+            pose = (time.process_time() - c0) / len(frames)
+        row(
+            f"pose model, full{' + mask' if with_mask else ''}",
+            1000 * pose,
+            f"CPU, {len(frames)} posed frames",
+        )
+    with_pose = [f for f in frames if f.mask is not None and f.has_pose]
+    c0 = time.process_time()
+    for f in with_pose:
+        for side in (Side.LEFT, Side.RIGHT):
+            back_measures(f.mask, f.landmarks, side)
+    row(
+        "back curvature from the mask, both sides", 1000 * (time.process_time() - c0) / max(len(with_pose), 1)
+    )
+
+
+def bench_engine(stem: str, exercise: str) -> None:
+    """Features + engine per frame, offline and live, on the committed trace of a real recording."""
+    path = REPO_ROOT / "tests" / "data" / "traces" / f"{stem}.npz"
+    if not path.is_file():
+        print(f"  {stem}: no committed trace")
+        return
+    trace, template = PoseTrace.load(str(path)), load_template(exercise)
+    n = trace.frames
+    print(f" {stem} ({exercise}, {n} frames, {trace.fps:g} fps):")
+    t_feat = min(timed(lambda: trace_features(trace))[1] for _ in range(3))
+    _side, feats = trace_features(trace)
+    t_eng = min(timed(lambda: run_engine(template, trace.times, feats))[1] for _ in range(3))
+    ms = 1000 * (t_feat + t_eng) / n
+    row(
+        "features + engine offline",
+        ms,
+        f"target <= {TARGET_FEATURES_MS:g}: {'OK' if ms <= TARGET_FEATURES_MS else 'MISSED'} (features "
+        f"{1000 * t_feat / n:.3f}, engine {1000 * t_eng / n:.3f}; CPU)",
+    )
+    live = LivePipeline(template, require_setup=False)
+
+    def step_all() -> None:
+        for i in range(n):
+            live.step(
+                float(trace.times[i]),
+                trace.landmarks[i],
+                trace.world[i],
+                trace.size,
+                back=(float(trace.back[i, 0]), float(trace.back[i, 1])),
+                n_people=int(trace.n_people[i]),
+                brightness=float(trace.brightness[i]),
+            )
+
+    ms = 1000 * timed(step_all)[1] / n
+    row(
+        "features + engine live (LivePipeline.step)",
+        ms,
+        f"target <= {TARGET_FEATURES_MS:g}: {'OK' if ms <= TARGET_FEATURES_MS else 'MISSED'} (CPU)",
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=20.0, help="length of the bench clips (default 20)")
-    ap.add_argument("--runs", type=int, default=3, help="runs of the whole command (median; default 3)")
-    ap.add_argument("--pose-frames", type=int, default=90, help="frames per pose-model measurement")
-    ap.add_argument(
-        "--real",
-        nargs="*",
-        metavar="CLIP:EXERCISE",
-        help="real clips under ../shared/clips to measure (default: three; none: skip)",
-    )
-    ap.add_argument("--only-command", action="store_true", help="only the whole command and start-up")
-    ap.add_argument("--only-real", action="store_true", help="only the real clips")
-    ap.add_argument("--stage-frames", type=int, default=240, help="frames for the per-step breakdown")
+    ap.add_argument("--runs", type=int, default=3, help="runs of the whole command per variant (default 3)")
+    ap.add_argument("--clips", nargs="*", help="bench clip names (default: all): bridge lifting cat_cow")
+    ap.add_argument("--no-command", action="store_true", help="skip the whole-command runs")
+    ap.add_argument("--inside", nargs=3, metavar=("CLIP", "EXERCISE", "MIN_POSE_FPS"), help=argparse.SUPPRESS)
+    ap.add_argument("--annotated", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    real = REAL_CLIPS if args.real is None else tuple(tuple(r.split(":", 1)) for r in args.real)
-    if args.only_real:
-        for rel, exercise in real:
-            bench_real(rel, exercise, args.stage_frames)
+    if args.inside:  # one analysis in this fresh interpreter (see bench_inside)
+        clip, exercise, fps = args.inside
+        print(json.dumps(inside(Path(clip), exercise, float(fps), args.annotated)))
         return 0
-
     mediapipe = import_mediapipe()
     print(
-        f"formcheck benchmark  python {platform.python_version()}  mediapipe {mediapipe.__version__}  "
-        f"opencv {cv2.__version__}  cpus {os.cpu_count()}  load {load_now()}"
+        f"formcheck analyze benchmark  python {platform.python_version()}  "
+        f"mediapipe {mediapipe.__version__}  "
+        f"opencv {cv2.__version__}  cpus {os.cpu_count()}  load {load_now()}  "
+        f"2-person check every {OFFLINE_PEOPLE_CHECK_EVERY_S:g} s"
     )
-    clips = []
-    for name, source, exercise in BENCH_SOURCES:
-        if not source.is_file():
-            print(f"bench clip {name}: source {source} not found, skipped")
-            continue
-        clips.append((clip_path(args.seconds, name, source), exercise, source))
+    clips = [c for c in BENCH_CLIPS if c.source.is_file() and (not args.clips or c.name in args.clips)]
+    if not clips:
+        print(f"no shared clips under {SHARED_CLIPS}: the committed clip stands in")
+        clips = [FALLBACK]
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(
-            f"note: busy machine (load above {os.cpu_count()} cpus): wall times are pessimistic; the CPU "
-            "seconds and the idle-machine estimate are not"
+            "note: busy machine (load above the cpu count): wall times are pessimistic; see the CPU seconds"
         )
-    print()
-    print(f"start-up (median of {args.runs} fresh interpreters)")
+    print(f"\nstart-up (median of {args.runs} fresh interpreters)")
     serial = bench_startup(args.runs)
-    for path, exercise, source in clips:
+    for clip in clips:
+        path = clip_path(clip, args.seconds)
         info = probe(path)
-        print()
+        mask = load_template(clip.exercise).needs_mask
         print(
-            f"formcheck analyze {path.name} --exercise {exercise} --json  (real person: {source.name}; "
-            f"{info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
-            f"{info.frames / info.fps:.1f} s; mask {'yes' if load_template(exercise).needs_mask else 'no'})"
+            f"\n{clip.name}: {path.name} from {clip.source.name} ({clip.how}); {info.width}x{info.height}, "
+            f"{info.fps:g} fps, {info.frames} frames, {info.frames / info.fps:.1f} s; "
+            f"mask {'yes' if mask else 'no'}"
         )
-        bench_command(path, exercise, args.runs, serial)
-        stages = stage_times(path, load_template(exercise).needs_mask, args.stage_frames)
-        total = sum(stages.values())
-        print(f"  where the time goes (one process, first {args.stage_frames} frames, wall):")
-        for stage, secs in stages.items():
-            row(f"  {stage}", 1000 * secs, f"{100 * secs / total:4.1f} %")
-    if args.only_command:
-        return 0
-    path = clips[0][0]
-    info = probe(path)
-    duration = info.frames / info.fps
-    print()
-    print("per frame")
-    bench_decode(path)
-    bench_pose(path, args.pose_frames)
-
-    template = load_template("bridge")
-    auto = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
-    t_analyze, analysis = timed(lambda: analyze_video(path, template, model="full", workers=None))
-    trace = analysis.trace
-    n = trace.frames
-
-    reps = 3
-    t_feat = min(timed(lambda: trace_features(trace))[0] for _ in range(reps))
-    _side, feats = trace_features(trace)
-    t_eng = min(timed(lambda: run_engine(template, trace.times, feats))[0] for _ in range(reps))
-    ms_fe = 1000 * (t_feat + t_eng) / n
-    ok = "OK" if ms_fe <= TARGET_FEATURES_MS else "MISSED"
-    row(
-        "features + engine (trace_features+run_engine)",
-        ms_fe,
-        f"target <= {TARGET_FEATURES_MS:g} ms: {ok}  (features {1000 * t_feat / n:.3f}, "
-        f"engine {1000 * t_eng / n:.3f})",
-    )
-
-    live = LivePipeline(template, require_setup=False)
-    size = trace.size
-    t0 = time.perf_counter()
-    for i in range(n):
-        live.step(
-            float(trace.times[i]),
-            trace.landmarks[i],
-            trace.world[i],
-            size,
-            back=(float(trace.back[i, 0]), float(trace.back[i, 1])),
-            n_people=int(trace.n_people[i]),
-            brightness=float(trace.brightness[i]),
-        )
-    ms_live = 1000 * (time.perf_counter() - t0) / n
-    ok = "OK" if ms_live <= TARGET_FEATURES_MS else "MISSED"
-    row("features + engine live (LivePipeline.step)", ms_live, f"target <= {TARGET_FEATURES_MS:g} ms: {ok}")
-
-    try:
-        from formcheck.render import draw_overlay
-    except ImportError:
-        print("  render: formcheck.render.draw_overlay not available")
-    else:
-        frames = [bgr for _i, _t, bgr in read_frames(info, 0, min(n, 150))]
-        names = list(analysis.features)
-        t0 = time.perf_counter()
-        for i, bgr in enumerate(frames):
-            fv = {k: float(analysis.features[k][i]) for k in names}
-            draw_overlay(bgr, trace.landmarks[i], analysis.states[i], template, "en", fv, analysis.side)
-        row("render (draw_overlay)", 1000 * (time.perf_counter() - t0) / len(frames))
-
-    annotated = path.parent / "annotated.mp4"
-    t_write, written = timed(lambda: write_annotated(analysis, path, annotated))
-    row("write annotated video (decode+render+encode)", 1000 * t_write / max(1, written))
-
-    print()
-    print(
-        f"analyze_video in this process (mediapipe already imported), full model, workers=auto ({auto}), "
-        f"{n} frames, {duration:.1f} s of video"
-    )
-    for name, secs in (
-        ("analyze (no video written)", t_analyze),
-        ("analyze + annotated video", t_analyze + t_write),
-    ):
-        x = duration / secs
-        ok = "OK" if x >= TARGET_REALTIME else "MISSED"
-        print(
-            f"  {name:44s} {secs:8.2f} s = {x:5.2f}x real time  target >= {TARGET_REALTIME:g}x: {ok}  "
-            f"({1000 * secs / n:.1f} ms/frame)"
-        )
-    print(f"  reps found: {len(analysis.reps)}")
-    import resource
-
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"  peak memory: {own:.0f} MB this process, {kids:.0f} MB largest worker")
-    if real:
-        print()
-        print(
-            f"real recordings ({SHARED_CLIPS}), full model; per frame, one process, first "
-            f"{args.stage_frames} frames"
-        )
-        for rel, exercise in real:
-            bench_real(rel, exercise, args.stage_frames)
+        if not args.no_command:
+            bench_command(path, clip.exercise, args.runs)
+        print("  the analysis in a fresh interpreter, start-up apart:")
+        bench_inside(path, clip.exercise, serial, MIN_POSE_FPS, annotated=True)
+        bench_inside(path, clip.exercise, serial, 0.0, annotated=False)
+    print("\nper frame (CPU, this process)")
+    bench_mask(clip_path(clips[-1], args.seconds), 60)
+    for clip in clips:
+        bench_engine(clip.source.stem, clip.exercise)
     return 0
 
 

@@ -73,6 +73,7 @@ def test_json_document(doc_en: dict[str, Any]) -> None:
     assert d["frames"] == CLIP_FRAMES
     assert d["frames_with_pose"] > 80
     assert d["fps"] == pytest.approx(30.0)
+    assert d["pose_fps"] == pytest.approx(15.0) and d["pose_every_n_frames"] == 2  # the default
     assert d["duration_s"] == pytest.approx(CLIP_FRAMES / 30, abs=0.01)
     assert d["person_found"] is True
     assert d["camera_side"] in ("left", "right")
@@ -202,6 +203,36 @@ def test_two_workers_match_one() -> None:
     assert one.reps[0].end_s == pytest.approx(two.reps[0].end_s, abs=0.1)
 
 
+def test_posing_every_second_frame_interpolates_the_rest_and_keeps_the_rep() -> None:
+    """30 fps: the model runs on frames 0, 2, 4, ... (46 of 91); the frames in between lie halfway between
+    their neighbours; the rep, its timing and its hold match posing every frame."""
+    bridge = load_template("bridge")
+    every = analyze_video(CLIP, bridge, workers=1, min_pose_fps=0)
+    half = analyze_video(CLIP, bridge, workers=2)
+    assert every.pose_every == 1 and half.pose_every == 2
+    assert sum(s.frames for s in half.pass_stats) == CLIP_FRAMES
+    assert sum(s.posed for s in half.pass_stats) == (CLIP_FRAMES + 1) // 2
+    assert sum(s.posed for s in every.pass_stats) == CLIP_FRAMES
+    lm = half.trace.landmarks[..., :2]
+    mid = (lm[0:-2:2] + lm[2::2]) / 2
+    np.testing.assert_allclose(lm[1:-1:2], mid, atol=1e-5)
+    px = np.linalg.norm((every.trace.landmarks[::2, :, :2] - lm[::2]) * np.array([640, 480]), axis=-1)
+    assert np.nanmedian(px) < 2.0  # the model sees the same frames; tracking at 15 fps moves points ~1 px
+    assert len(half.reps) == len(every.reps) == CLIP_REPS
+    for a, b in zip(every.reps, half.reps, strict=True):
+        assert (a.start_s, a.end_s) == pytest.approx((b.start_s, b.end_s), abs=0.1)
+        assert a.hold_s == pytest.approx(b.hold_s, abs=0.2)
+
+
+def test_pose_fps_option(tmp_path: Path) -> None:
+    d = analyze_json(CLIP, "--exercise", "bridge", "--pose-fps", "0")
+    assert d["pose_fps"] == pytest.approx(30.0) and d["pose_every_n_frames"] == 1
+    assert d["reps"] == CLIP_REPS
+    res = run("analyze", CLIP, "--exercise", "bridge", "--pose-fps", "-1")
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert res.stderr.strip() == "formcheck: error: --pose-fps must be 0 or more, not -1.0"
+
+
 def test_dark_video_and_second_person_are_noted() -> None:
     """A result from a dark clip or with two people says so in plain words (no model needed)."""
     from formcheck.analysis.analyze import analyze_trace
@@ -232,18 +263,11 @@ def _fake_part_that_breaks_in_the_worker(how: str) -> Callable[..., dict[str, np
         "n_people": np.zeros(0, np.int32),
         "brightness": np.zeros(0, np.float32),
         "t": np.zeros(0),
+        "posed": np.zeros(0, bool),
     }
 
-    def part(
-        path: str,
-        start: int,
-        stop: int | None,
-        model: str,
-        with_mask: bool,
-        people_every_s: float,
-        progress: Any = None,
-    ) -> dict[str, np.ndarray]:
-        if start == 0:
+    def part(job: Any, progress: Any = None) -> dict[str, np.ndarray]:
+        if job.start == 0:
             for _ in range(100):  # "works" for up to 10 s, reporting progress like the real pass
                 time.sleep(0.1)
                 if progress is not None:
@@ -363,24 +387,17 @@ def test_file_analysis_checks_for_people_at_its_own_interval(
     from formcheck.analysis import analyze as an
     from formcheck.pose.video import probe
 
-    def part(
-        path: str,
-        start: int,
-        stop: int | None,
-        model: str,
-        with_mask: bool,
-        people_every_s: float,
-        progress: Any = None,
-    ) -> dict[str, np.ndarray]:
-        n = (stop if stop is not None else CLIP_FRAMES) - start
+    def part(job: Any, progress: Any = None) -> dict[str, np.ndarray]:
+        n = (job.stop if job.stop is not None else CLIP_FRAMES) - job.start
         return {
             "landmarks": np.zeros((n, 33, 4), np.float32),
             "world": np.zeros((n, 33, 4), np.float32),
             "back": np.zeros((n, 2), np.float32),
             "profile": np.zeros((n, 2, 1), np.float32),
-            "n_people": np.full(n, round(10 * people_every_s), np.int32),
+            "n_people": np.full(n, round(10 * job.people_every_s), np.int32),
             "brightness": np.zeros(n, np.float32),
-            "t": np.arange(start, start + n) / 30.0,
+            "t": np.arange(job.start, job.start + n) / 30.0,
+            "posed": np.ones(n, bool),
         }
 
     monkeypatch.setattr(an, "_pose_part", part)

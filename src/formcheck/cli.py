@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print result.json to stdout instead of the summary")
     a.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
     a.add_argument("--no-video", action="store_true", help="with --out: write result.json only")
+    a.add_argument(
+        "--pose-fps",
+        type=float,
+        default=None,
+        metavar="FPS",
+        help="run the pose model on at least this many frames a second and interpolate the frames in "
+        "between (default 15: every 2nd frame of a 30 fps video; 0: every frame; posture monitors pose "
+        "every frame)",
+    )
 
     r = sub.add_parser(
         "report",
@@ -277,17 +286,27 @@ def _analyze(args: argparse.Namespace) -> int:
     from formcheck.analysis.analyze import analyze_video, write_annotated
     from formcheck.analysis.posture import analyze_posture_video, posture_summary
     from formcheck.core.posture_template import load_monitor
+    from formcheck.pose.pipeline import MIN_POSE_FPS
     from formcheck.pose.video import probe
 
     monitor = _is_monitor(args.exercise)
     template: Any = load_monitor(args.exercise.replace("-", "_")) if monitor else load_template(args.exercise)
     run: Any = analyze_posture_video if monitor else analyze_video
+    if args.pose_fps is not None and not (math.isfinite(args.pose_fps) and args.pose_fps >= 0):
+        raise UserError(f"--pose-fps must be 0 or more, not {args.pose_fps}")
+    rate = {} if monitor else {"min_pose_fps": MIN_POSE_FPS if args.pose_fps is None else args.pose_fps}
     info = probe(args.video)
     out = _out_dir(args.out)
     bar = _progress(info.frames, quiet=args.json)
     try:
         analysis = run(
-            args.video, template, model=args.model, lang=args.lang, workers=args.workers, progress=bar.update
+            args.video,
+            template,
+            model=args.model,
+            lang=args.lang,
+            workers=args.workers,
+            progress=bar.update,
+            **rate,
         )
     finally:
         bar.close()

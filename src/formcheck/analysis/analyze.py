@@ -14,6 +14,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
@@ -28,8 +29,16 @@ from formcheck.core.engine import MIN_BRIGHTNESS, Engine, EngineState, RepRecord
 from formcheck.core.landmarks import Side, facing, has_pose, head_towards
 from formcheck.core.messages import message
 from formcheck.core.templates import Template
-from formcheck.pose.pipeline import PoseTrace, run_engine, smooth_landmarks, trace_features
-from formcheck.pose.video import VideoInfo, probe, read_frames
+from formcheck.pose.pipeline import (
+    MIN_POSE_FPS,
+    PoseTrace,
+    fill_unposed,
+    pose_stride,
+    run_engine,
+    smooth_landmarks,
+    trace_features,
+)
+from formcheck.pose.video import VideoInfo, probe, read_every, read_frames
 
 #: Videos with at least this many frames are split over worker processes.
 PARALLEL_MIN_FRAMES = 300
@@ -62,49 +71,153 @@ def _one_opencv_thread() -> Iterator[None]:
         cv2.setNumThreads(before)
 
 
-def _pose_part(
-    path: str,
-    start: int,
-    stop: int | None,
-    model: str,
-    with_mask: bool,
-    people_every_s: float,
-    progress: Any = None,
-) -> dict[str, np.ndarray]:
-    """Pose pass over frames ``start <= i < stop`` (runs in a worker process or inline); two-person
-    checks every ``people_every_s`` seconds of video (0: none)."""
-    from formcheck.core.back import PROFILE_S, back_measures
-    from formcheck.pose.landmarker import PoseEstimator
+#: Steps of the pose pass whose CPU time :class:`PassStats` keeps apart.
+PASS_STEPS: tuple[str, ...] = (
+    "model load",
+    "first frame",
+    "decode",
+    "convert",
+    "pose",
+    "people check",
+    "mask + back",
+    "brightness",
+    "other",
+)
 
-    info = probe(path)
-    lms, worlds, backs, profiles, people, bright, times = [], [], [], [], [], [], []
+
+@dataclass
+class PassStats:
+    """Where one process of the pose pass spent its time (the bench reads it; nothing else depends on it).
+
+    Attributes:
+        pid: the process.
+        frames: frames decoded.
+        posed: frames the pose model ran on.
+        started: wall-clock time (``time.time()``, s) the part began; comparable across processes.
+        first: when the first frame had been posed (landmarkers created, model graph warm).
+        ended: when the last frame was done.
+        cpu: CPU seconds (user + system, every thread of the process) by step of :data:`PASS_STEPS`.
+            ``first frame`` is the first posed frame whole (MediaPipe builds its graph then); ``pose`` is
+            the model on the other frames (MediaPipe's own segmentation mask included), ``people check``
+            the extra time of the frames that ran the 2-person check over the median plain frame.
+    """
+
+    pid: int
+    frames: int = 0
+    posed: int = 0
+    started: float = 0.0
+    first: float = 0.0
+    ended: float = 0.0
+    cpu: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PASS_STEPS, 0.0))
+
+    @property
+    def cpu_total(self) -> float:
+        """CPU seconds of the whole part (landmarker creation included)."""
+        return sum(self.cpu.values())
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One part of the pose pass: frames ``start <= i < stop`` of a video (``stop`` None: to the end)."""
+
+    info: VideoInfo
+    start: int
+    stop: int | None
+    model: str
+    with_mask: bool
+    #: seconds of video between two-person checks (0: none)
+    people_every_s: float
+    #: the model runs on frames whose index is a multiple of this
+    every: int = 1
+
+
+def _pose_part(job: _Job, progress: Any = None) -> dict[str, Any]:
+    """Pose pass over one part (runs in a worker process or inline): the model on frames whose index is a
+    multiple of ``job.every`` (the others are only decoded for their timestamps and come back as NaN rows
+    with ``posed`` False). The part's :class:`PassStats` comes back under ``"stats"``."""
+    from formcheck.core.back import PROFILE_S, back_measures
+    from formcheck.pose.landmarker import PoseEstimator, empty_landmarks
+
+    stats = PassStats(pid=os.getpid(), started=time.time())
+    cpu = stats.cpu
+    clock = time.process_time
+    c0 = clock()
+    info = job.info
+    lms, worlds, backs, profiles, people, bright, times, posed = [], [], [], [], [], [], [], []
     no_profile = np.full((2, PROFILE_S.size), np.nan, dtype=np.float32)
+    no_pose = empty_landmarks()
+    plain: list[float] = []
+    checked: list[float] = []
     pending = 0
     with (
         _one_opencv_thread(),
-        PoseEstimator(model, with_mask=with_mask, people_check_every_s=people_every_s) as est,
+        PoseEstimator(job.model, with_mask=job.with_mask, people_check_every_s=job.people_every_s) as est,
     ):
-        for _i, t, bgr in read_frames(info, start, stop):
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            pf = est.detect(rgb, round(t * 1000))
-            lms.append(pf.landmarks)
+        c1 = clock()
+        cpu["model load"] += c1 - c0
+        frames = read_every(info, job.every, job.start, job.stop)
+        while True:
+            item = next(frames, None)
+            c2 = clock()
+            cpu["decode"] += c2 - c1
+            if item is None:
+                break
+            _i, t, bgr = item
             times.append(t)
-            worlds.append(pf.world)
-            people.append(pf.n_people)
-            bright.append(brightness_of(bgr))
-            if pf.mask is not None and pf.has_pose:
-                both = [back_measures(pf.mask, pf.landmarks, s) for s in (Side.LEFT, Side.RIGHT)]
-                backs.append([b for b, _ in both])
-                profiles.append(np.stack([d for _, d in both]).astype(np.float32))
-            else:
+            stats.frames += 1
+            if bgr is None:  # not posed: filled in from the posed frames around it (extract_trace)
+                lms.append(no_pose)
+                worlds.append(no_pose)
+                people.append(0)
+                bright.append(math.nan)
                 backs.append([math.nan, math.nan])
                 profiles.append(no_profile)
+                posed.append(False)
+                c1 = clock()
+                cpu["other"] += c1 - c2
+            else:
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                c3 = clock()
+                checks = est.people_checks
+                pf = est.detect(rgb, round(t * 1000))
+                c4 = clock()
+                if stats.posed == 0:
+                    cpu["first frame"] += c4 - c3
+                    stats.first = time.time()
+                else:
+                    (checked if est.people_checks != checks else plain).append(c4 - c3)
+                stats.posed += 1
+                posed.append(True)
+                lms.append(pf.landmarks)
+                worlds.append(pf.world)
+                people.append(pf.n_people)
+                if pf.mask is not None and pf.has_pose:
+                    both = [back_measures(pf.mask, pf.landmarks, s) for s in (Side.LEFT, Side.RIGHT)]
+                    backs.append([b for b, _ in both])
+                    profiles.append(np.stack([d for _, d in both]).astype(np.float32))
+                else:
+                    backs.append([math.nan, math.nan])
+                    profiles.append(no_profile)
+                c5 = clock()
+                bright.append(brightness_of(bgr))
+                c1 = clock()
+                cpu["convert"] += c3 - c2
+                cpu["mask + back"] += c5 - c4
+                cpu["brightness"] += c1 - c5
             pending += 1
             if progress is not None and pending >= 10:
                 progress(pending)
                 pending = 0
+                c6 = clock()
+                cpu["other"] += c6 - c1
+                c1 = c6
     if progress is not None and pending:
         progress(pending)
+    stats.ended = time.time()
+    cpu["model load"] += clock() - c1  # closing the landmarkers
+    base = float(np.median(plain)) if plain else 0.0
+    cpu["pose"] = sum(plain) + base * len(checked)
+    cpu["people check"] = sum(checked) - base * len(checked)
     return {
         "landmarks": np.asarray(lms, dtype=np.float32).reshape(-1, 33, 4),
         "world": np.asarray(worlds, dtype=np.float32).reshape(-1, 33, 4),
@@ -113,6 +226,8 @@ def _pose_part(
         "n_people": np.asarray(people, dtype=np.int32),
         "brightness": np.asarray(bright, dtype=np.float32),
         "t": np.asarray(times, dtype=np.float64),
+        "posed": np.asarray(posed, dtype=bool),
+        "stats": stats,
     }
 
 
@@ -124,21 +239,11 @@ class PoseWorkerError(ChildProcessError):
 WORKER_POLL_S = 0.2
 
 
-def _worker_main(
-    conn: Connection,
-    path: str,
-    start: int,
-    stop: int | None,
-    model: str,
-    with_mask: bool,
-    people_every_s: float,
-) -> None:
+def _worker_main(conn: Connection, job: _Job) -> None:
     """Worker process: pose pass over one part; sends ``("progress", n)`` messages, then one
     ``("result", part)`` or ``("error", line)``."""
     try:
-        part = _pose_part(
-            path, start, stop, model, with_mask, people_every_s, progress=lambda n: conn.send(("progress", n))
-        )
+        part = _pose_part(job, progress=lambda n: conn.send(("progress", n)))
         conn.send(("result", part))
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C or the parent left: stop quietly
         pass
@@ -163,16 +268,16 @@ class _Workers:
     def __init__(
         self,
         ctx: Any,
-        jobs: list[tuple[str, int, int | None, str, bool, float]],
+        jobs: list[_Job],
         progress: ProgressFn | None,
     ) -> None:
         self._progress = progress
         self._procs: list[Any] = []
         self._conns: list[Connection] = []
-        self.parts: list[dict[str, np.ndarray] | None] = [None] * len(jobs)
+        self.parts: list[dict[str, Any] | None] = [None] * len(jobs)
         for job in jobs:
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker_main, args=(send, *job), daemon=True)
+            proc = ctx.Process(target=_worker_main, args=(send, job), daemon=True)
             proc.start()
             send.close()
             self._procs.append(proc)
@@ -253,6 +358,13 @@ def split_bounds(frames: int, parts: int, skip_cost: float = SKIP_COST) -> list[
     return [0, *(min(max(b, 0), frames) for b in inner), frames]
 
 
+def skip_cost_at(every: int, skip_cost: float = SKIP_COST) -> float:
+    """:data:`SKIP_COST` relative to an average frame of a part that poses every ``every``-th frame
+    (a part frame then costs ``(1 + (every - 1) * skip_cost) / every`` posed frames)."""
+    every = max(1, int(every))
+    return skip_cost * every / (1.0 + (every - 1) * skip_cost)
+
+
 def _context() -> Any:
     """Fork where it is safe (Linux, no landmarker yet in this process: children inherit the imported
     mediapipe for free); spawn elsewhere."""
@@ -273,6 +385,8 @@ def extract_trace(
     workers: int | None = None,
     progress: ProgressFn | None = None,
     people_check_every_s: float = OFFLINE_PEOPLE_CHECK_EVERY_S,
+    pose_every: int = 1,
+    stats: list[PassStats] | None = None,
 ) -> PoseTrace:
     """Run the pose model over a whole video.
 
@@ -287,10 +401,14 @@ def extract_trace(
         progress: called with the number of frames just processed.
         people_check_every_s: seconds of video between two-person checks (0: none; ``n_people`` is then
             0 or 1).
+        pose_every: run the model on every ``pose_every``-th frame (frame 0 first) and fill the frames in
+            between by linear interpolation in time (:func:`formcheck.pose.pipeline.fill_unposed`; people
+            counts held from the frame before). 1: every frame.
+        stats: when given, each part's :class:`PassStats` is appended to it, in frame order.
 
     Returns:
-        The :class:`PoseTrace`. A part that stops early (undecodable frames) ends the trace there, so
-        later frames never shift in time.
+        The :class:`PoseTrace`, one row per decoded frame. A part that stops early (undecodable frames)
+        ends the trace there, so later frames never shift in time.
 
     Raises:
         PoseWorkerError: a worker process died or failed (noticed within about ``WORKER_POLL_S``
@@ -298,22 +416,24 @@ def extract_trace(
     """
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if info.frames >= PARALLEL_MIN_FRAMES else 1
-    bounds = split_bounds(info.frames, max(workers, 1))
+    every = max(1, int(pose_every))
+    bounds = split_bounds(info.frames, max(workers, 1), skip_cost_at(every))
+    jobs = [
+        _Job(
+            info,
+            bounds[i],
+            bounds[i + 1] if i < workers - 1 else None,
+            model,
+            with_mask,
+            people_check_every_s,
+            every,
+        )
+        for i in range(max(workers, 1))
+    ]
     if workers <= 1:
-        parts = [_pose_part(str(info.path), 0, None, model, with_mask, people_check_every_s, progress)]
+        parts = [_pose_part(jobs[0], progress)]
     else:
-        jobs = [
-            (
-                str(info.path),
-                bounds[i],
-                bounds[i + 1] if i < workers - 1 else None,
-                model,
-                with_mask,
-                people_check_every_s,
-            )
-            for i in range(1, workers)
-        ]
-        pool = _Workers(_context(), jobs, progress)
+        pool = _Workers(_context(), jobs[1:], progress)
         try:
 
             def local_progress(n: int) -> None:
@@ -321,9 +441,7 @@ def extract_trace(
                     progress(n)
                 pool.check()
 
-            first = _pose_part(
-                str(info.path), bounds[0], bounds[1], model, with_mask, people_check_every_s, local_progress
-            )
+            first = _pose_part(jobs[0], local_progress)
             while not pool.check(WORKER_POLL_S):
                 pass
         finally:
@@ -333,7 +451,15 @@ def extract_trace(
             if len(part["landmarks"]) < bounds[i + 1] - bounds[i]:
                 parts = parts[: i + 1]
                 break
-    merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if stats is not None:
+        stats.extend(p["stats"] for p in parts)
+    merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "stats"}
+    posed, times = merged["posed"], merged["t"]
+    if not posed.all() and posed.any():
+        for k in ("landmarks", "world", "back", "profile", "brightness"):
+            merged[k] = fill_unposed(merged[k], posed, times)
+        frame = np.arange(len(posed))
+        merged["n_people"] = merged["n_people"][np.maximum.accumulate(np.where(posed, frame, 0))]
     return PoseTrace(
         landmarks=merged["landmarks"],
         world=merged["world"],
@@ -343,7 +469,7 @@ def extract_trace(
         brightness=merged["brightness"],
         fps=info.fps,
         size=(info.width, info.height),
-        t=merged["t"],
+        t=times,
     )
 
 
@@ -362,6 +488,10 @@ class Analysis:
     source: str = ""
     model: str = ""
     notes: list[str] = field(default_factory=list)
+    #: the pose model ran on every ``pose_every``-th frame; the frames in between are interpolated
+    pose_every: int = 1
+    #: where the pose pass spent its time, per process (empty for a trace analysed without the model)
+    pass_stats: list[PassStats] = field(default_factory=list)
 
     @property
     def reps(self) -> list[RepRecord]:
@@ -380,6 +510,8 @@ class Analysis:
             "frames": tr.frames,
             "frames_with_pose": frames_with_pose,
             "fps": round(tr.fps, 3),
+            "pose_fps": round(tr.fps / self.pose_every, 3),
+            "pose_every_n_frames": self.pose_every,
             "duration_s": round(tr.frames / tr.fps, 3),
             "person_found": frames_with_pose > 0,
             "camera_side": self.side.name.lower(),
@@ -475,14 +607,36 @@ def analyze_video(
     lang: str = "en",
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    min_pose_fps: float = MIN_POSE_FPS,
 ) -> Analysis:
     """Analyse a video file end to end.
+
+    Args:
+        path: the video.
+        template: the exercise.
+        model: pose model name.
+        lang: language of cues and notes.
+        workers: pose processes (default: automatic, see :func:`extract_trace`).
+        progress: called with the number of frames just processed.
+        min_pose_fps: the pose model runs on every :func:`formcheck.pose.pipeline.pose_stride`-th frame,
+            at least this many frames a second (30 fps video: every 2nd frame; 0: every frame); the
+            frames in between are interpolated. The result says the rate in ``pose_fps``.
 
     Raises:
         formcheck.pose.video.VideoError: the file is missing, not a video, or has no decodable frame.
     """
-    trace, note = video_trace(path, model, with_mask=template.needs_mask, workers=workers, progress=progress)
+    stats: list[PassStats] = []
+    trace, note = video_trace(
+        path,
+        model,
+        with_mask=template.needs_mask,
+        workers=workers,
+        progress=progress,
+        min_pose_fps=min_pose_fps,
+        stats=stats,
+    )
     a = analyze_trace(trace, template, lang, source=str(Path(path).name), model=model)
+    a.pose_every, a.pass_stats = pose_stride(trace.fps, min_pose_fps), stats
     if note is not None:
         a.notes.append(note.format(lang))
     return a
@@ -506,14 +660,28 @@ def video_trace(
     with_mask: bool,
     workers: int | None = None,
     progress: ProgressFn | None = None,
+    min_pose_fps: float = 0.0,
+    stats: list[PassStats] | None = None,
 ) -> tuple[PoseTrace, _Truncated | None]:
     """The pose trace of a video file (or a picture), and a note when part of it could not be decoded.
+
+    The pose model runs on every :func:`formcheck.pose.pipeline.pose_stride` ``(fps, min_pose_fps)``-th
+    frame (default 0: every frame), the frames in between interpolated; each pose process's
+    :class:`PassStats` is appended to ``stats`` when given.
 
     Raises:
         formcheck.pose.video.VideoError: the file is missing, not a video, or has no decodable frame.
     """
     info = probe(path)
-    trace = extract_trace(info, model, with_mask=with_mask, workers=workers, progress=progress)
+    trace = extract_trace(
+        info,
+        model,
+        with_mask=with_mask,
+        workers=workers,
+        progress=progress,
+        pose_every=pose_stride(info.fps, min_pose_fps),
+        stats=stats,
+    )
     if trace.frames == 0:
         from formcheck.pose.video import VideoError
 

@@ -93,6 +93,48 @@ class PoseTrace:
             )
 
 
+#: File analysis poses at least this many frames a second; frames in between are interpolated.
+MIN_POSE_FPS = 15.0
+
+
+def pose_stride(fps: float, min_pose_fps: float = MIN_POSE_FPS) -> int:
+    """Every how many frames file analysis runs the pose model: the largest whole step that still poses
+    at least ``min_pose_fps`` frames a second (30 fps: 2, 60 fps: 4, 25 fps: 1), with 1 % slack for
+    29.97 / 59.94 fps. ``min_pose_fps <= 0`` poses every frame."""
+    if min_pose_fps <= 0 or not math.isfinite(fps) or fps <= 0:
+        return 1
+    return max(1, int(fps / min_pose_fps * 1.01))
+
+
+def fill_unposed(values: np.ndarray, posed: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Rows of frames the model did not see, linearly interpolated in time from the posed frames around.
+
+    Args:
+        values: ``(T, ...)`` per-frame values; rows where ``posed`` is False are ignored.
+        posed: ``(T,)`` bool, True where the model ran (it must hold for at least one frame).
+        times: ``(T,)`` frame times in seconds, increasing.
+
+    Returns:
+        A float copy of ``values``: posed rows unchanged; a row between two posed frames interpolated
+        (NaN where either of them is NaN: a gap stays a gap); a row before the first or after the last
+        posed frame holds that frame's values.
+    """
+    posed = np.asarray(posed, dtype=bool)
+    out = np.array(values, dtype=values.dtype if np.issubdtype(values.dtype, np.floating) else np.float64)
+    if posed.all() or not posed.any():
+        return out
+    src, dst = np.flatnonzero(posed), np.flatnonzero(~posed)
+    t = np.asarray(times, dtype=np.float64)
+    j = np.clip(np.searchsorted(src, dst), 1, max(len(src) - 1, 1))
+    a, b = src[j - 1], src[np.minimum(j, len(src) - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.clip(np.where(t[b] > t[a], (t[dst] - t[a]) / (t[b] - t[a]), 0.0), 0.0, 1.0)
+    w = w.reshape(-1, *([1] * (out.ndim - 1)))
+    mixed = out[a] + w * (out[b] - out[a])
+    out[dst] = np.where(w <= 0.0, out[a], np.where(w >= 1.0, out[b], mixed))
+    return out
+
+
 def smooth_landmarks(trace: PoseTrace, smooth_s: float = 0.05) -> np.ndarray:
     """``(T, 33, 4)`` landmarks with unseen points as gaps and x, y, z zero-phase smoothed (offline)."""
     lm = drop_unseen(trace.landmarks)

@@ -113,6 +113,24 @@ def read_frames(
     Yields:
         ``(index, t_s, bgr)`` with ``bgr`` a ``(H, W, 3)`` uint8 image.
     """
+    for i, t, bgr in read_every(info, 1, start, stop):
+        assert bgr is not None  # every frame is kept
+        yield i, t, bgr
+
+
+def read_every(
+    info: VideoInfo, every: int, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, float, np.ndarray | None]]:
+    """Like :func:`read_frames`, but only frames with ``index % every == 0`` become pictures.
+
+    The frames in between are still decoded by FFmpeg (a video cannot be decoded otherwise) but not
+    converted to BGR (about 0.2 ms of CPU less a 640x480 frame) and come with ``None``; their timestamps
+    are the container's, as for the others.
+
+    Yields:
+        ``(index, t_s, bgr or None)``.
+    """
+    every = max(1, int(every))
     cap = _open(info.path)
     clock = _Clock(info.fps)
     try:
@@ -123,8 +141,13 @@ def read_frames(
             clock.tick(cap)
             i += 1
         while stop is None or i < stop:
-            ok, frame = cap.read()
-            if not ok or frame is None:
+            if i % every == 0:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    return
+            elif cap.grab():
+                frame = None
+            else:
                 return
             yield i, clock.tick(cap), frame
             i += 1
