@@ -218,7 +218,7 @@ def bench_startup(runs: int) -> float:
     stamp = "import time; t, c = time.perf_counter(), time.process_time(); "
     tell = "; print(time.perf_counter() - t, time.process_time() - c)"
     steps = {
-        "interpreter start (python -c pass, wall)": None,
+        "interpreter start (python -c pass)": None,
         "import formcheck.cli + analyze": stamp + "import formcheck.cli, formcheck.analysis.analyze" + tell,
         "import mediapipe, matplotlib deferred": (
             "import formcheck.pose.landmarker as p; " + stamp + "p.import_mediapipe()" + tell
@@ -227,12 +227,13 @@ def bench_startup(runs: int) -> float:
     serial = 0.0
     for name, code in steps.items():
         if code is None:
-            walls = []
+            walls, cpus = [], []
             for _ in range(runs):
-                t0 = time.perf_counter()
+                c0, t0 = children_cpu(), time.perf_counter()
                 subprocess.run([sys.executable, "-c", "pass"], check=True)
                 walls.append(time.perf_counter() - t0)
-            wall = cpu = statistics.median(walls)
+                cpus.append(children_cpu() - c0)
+            wall, cpu = statistics.median(walls), statistics.median(cpus)
         else:
             got = [python_seconds(code) for _ in range(runs)]
             wall, cpu = statistics.median(g[0] for g in got), statistics.median(g[1] for g in got)
