@@ -231,6 +231,9 @@ def test_pose_fps_option(tmp_path: Path) -> None:
     res = run("analyze", CLIP, "--exercise", "bridge", "--pose-fps", "-1")
     assert res.returncode != 0 and "Traceback" not in res.stderr
     assert res.stderr.strip() == "formcheck: error: --pose-fps must be 0 or more, not -1.0"
+    res = run("evaluate", REPO_ROOT / "tests" / "data" / "labels.json", "--pose-fps", "nan")
+    assert res.returncode != 0
+    assert res.stderr.strip() == "formcheck: error: --pose-fps must be 0 or more, not nan"
 
 
 def test_dark_video_and_second_person_are_noted() -> None:

@@ -58,15 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print result.json to stdout instead of the summary")
     a.add_argument("--workers", type=int, default=None, help="pose worker processes (default: automatic)")
     a.add_argument("--no-video", action="store_true", help="with --out: write result.json only")
-    a.add_argument(
-        "--pose-fps",
-        type=float,
-        default=None,
-        metavar="FPS",
-        help="run the pose model on at least this many frames a second and interpolate the frames in "
-        "between (default 15: every 2nd frame of a 30 fps video; 0: every frame; posture monitors pose "
-        "every frame)",
-    )
+    _add_pose_fps(a)
 
     r = sub.add_parser(
         "report",
@@ -129,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("labels", type=Path, help="labels.json; clip paths are relative to its folder")
     v.add_argument("--model", choices=("lite", "full", "heavy"), default="full")
     v.add_argument("--traces", type=Path, help="use saved pose traces (<clip stem>.npz) instead of the model")
+    _add_pose_fps(v)
     v.add_argument(
         "--split",
         choices=("dev", "check", "all"),
@@ -143,6 +136,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     return p
+
+
+def _add_pose_fps(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--pose-fps",
+        type=float,
+        default=None,
+        metavar="FPS",
+        help="run the pose model on at least this many frames a second and interpolate the frames in "
+        "between (default 15: every 2nd frame of a 30 fps video; 0: every frame; posture monitors pose "
+        "every frame)",
+    )
+
+
+def _pose_fps(args: argparse.Namespace) -> float:
+    """``--pose-fps``, checked (default: analyze's own rate)."""
+    from formcheck.pose.pipeline import MIN_POSE_FPS
+
+    if args.pose_fps is None:
+        return MIN_POSE_FPS
+    if not (math.isfinite(args.pose_fps) and args.pose_fps >= 0):
+        raise UserError(f"--pose-fps must be 0 or more, not {args.pose_fps}")
+    return float(args.pose_fps)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,15 +302,12 @@ def _analyze(args: argparse.Namespace) -> int:
     from formcheck.analysis.analyze import analyze_video, write_annotated
     from formcheck.analysis.posture import analyze_posture_video, posture_summary
     from formcheck.core.posture_template import load_monitor
-    from formcheck.pose.pipeline import MIN_POSE_FPS
     from formcheck.pose.video import probe
 
     monitor = _is_monitor(args.exercise)
     template: Any = load_monitor(args.exercise.replace("-", "_")) if monitor else load_template(args.exercise)
     run: Any = analyze_posture_video if monitor else analyze_video
-    if args.pose_fps is not None and not (math.isfinite(args.pose_fps) and args.pose_fps >= 0):
-        raise UserError(f"--pose-fps must be 0 or more, not {args.pose_fps}")
-    rate = {} if monitor else {"min_pose_fps": MIN_POSE_FPS if args.pose_fps is None else args.pose_fps}
+    rate = {} if monitor else {"min_pose_fps": _pose_fps(args)}
     info = probe(args.video)
     out = _out_dir(args.out)
     bar = _progress(info.frames, quiet=args.json)
@@ -436,7 +449,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise UserError(f"--traces {args.traces} is not a folder")
     try:
         report = evaluate_labels(
-            args.labels, model=args.model, traces=args.traces, split=args.split, split_file=args.split_file
+            args.labels,
+            model=args.model,
+            traces=args.traces,
+            split=args.split,
+            split_file=args.split_file,
+            min_pose_fps=_pose_fps(args),
         )
     except EvaluationError as e:
         raise UserError(str(e)) from None

@@ -506,6 +506,7 @@ def evaluate_labels(
     traces: Path | None = None,
     split: str = "all",
     split_file: Path | None = None,
+    min_pose_fps: float | None = None,
 ) -> dict[str, Any]:
     """Analyse every labelled clip of the chosen part(s) and compare with the labels.
 
@@ -515,6 +516,8 @@ def evaluate_labels(
         traces: a folder of saved pose traces (``<clip stem>.npz``) to use instead of running the model.
         split: ``dev``, ``check`` or ``all`` (both parts, summed separately).
         split_file: the split (default: :func:`default_split_file`); without one every clip is ``dev``.
+        min_pose_fps: for clips analysed from video, the pose model's least frame rate (default: that of
+            :func:`formcheck.analysis.analyze.analyze_video`; 0: every frame).
 
     Returns:
         ``{"labels", "split", "split_file", "clips": [row per clip], "parts": {part: {exercise: summary}}}``;
@@ -559,7 +562,8 @@ def evaluate_labels(
                 continue
             analysis = analyze_trace(PoseTrace.load(str(path)), template, source=stem)
         else:
-            analysis = analyze_video(Path(labels).parent / c["file"], template, model=model)
+            rate = {} if min_pose_fps is None else {"min_pose_fps": min_pose_fps}
+            analysis = analyze_video(Path(labels).parent / c["file"], template, model=model, **rate)
         fps = float(c.get("fps") or analysis.trace.fps)
         row.update(
             score_clip(
