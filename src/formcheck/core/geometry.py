@@ -71,6 +71,19 @@ FEATURES: Mapping[str, str] = {
 MASK_FEATURES: frozenset[str] = frozenset({"back_curvature", "spine_flexion", "low_back_hollow"})
 
 
+def _dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Dot product of ``(..., 2)`` vectors (written out: a live frame is one row, where numpy's reductions
+    cost more than the arithmetic)."""
+    return u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1]
+
+
+def midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Midpoint of ``(..., 2)`` points ``a`` and ``b``; the other one alone where one is unseen (NaN)."""
+    m = (a + b) / 2.0
+    m = np.where(np.isnan(a), b, m)
+    return np.where(np.isnan(b), a, m)
+
+
 def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Interior angle ABC in degrees (0..180) for ``(..., 2)`` points; NaN when a point is missing.
 
@@ -79,7 +92,7 @@ def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     u = np.asarray(a, dtype=np.float64) - b
     v = np.asarray(c, dtype=np.float64) - b
     cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    dot = np.sum(u * v, axis=-1)
+    dot = _dot(u, v)
     out = np.degrees(np.arctan2(np.abs(cross), dot))
     degenerate = (np.hypot(u[..., 0], u[..., 1]) == 0) | (np.hypot(v[..., 0], v[..., 1]) == 0)
     return np.where(degenerate, np.nan, out)
@@ -94,7 +107,7 @@ def signed_angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray, chirality: np.n
     u = np.asarray(a, dtype=np.float64) - b
     v = np.asarray(c, dtype=np.float64) - b
     cross = u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
-    dot = np.sum(u * v, axis=-1)
+    dot = _dot(u, v)
     ang = np.degrees(np.arctan2(cross * np.asarray(chirality, dtype=np.float64), dot))
     return np.mod(ang, 360.0)
 
@@ -161,20 +174,25 @@ def compute_features(
     def p(joint: str) -> np.ndarray:
         return px[:, sided(joint, side)]
 
-    sh, hip, knee, ankle = p("shoulder"), p("hip"), p("knee"), p("ankle")
-    elbow, wrist, ear = p("elbow"), p("wrist"), p("ear")
+    hip, ankle, wrist = p("hip"), p("ankle"), p("wrist")
     f: dict[str, np.ndarray] = {}
-    f["knee_angle"] = angle_at(hip, knee, ankle)
+
+    # several angles in one call, the points picked by one index each: a live frame is one row, where
+    # numpy's per-call overhead costs more than the arithmetic
+    def pts(*joints: str) -> np.ndarray:
+        return px[:, [int(sided(j, side)) for j in joints]]
+
+    un = angle_at(
+        pts("hip", "shoulder", "hip"), pts("knee", "elbow", "shoulder"), pts("ankle", "wrist", "elbow")
+    )
+    f["knee_angle"], f["elbow_angle"], f["shoulder_angle"] = un[:, 0], un[:, 1], un[:, 2]
     f["knee_flexion"] = 180.0 - f["knee_angle"]
-    f["hip_angle"] = signed_angle_at(sh, hip, knee, ch)
-    f["elbow_angle"] = angle_at(sh, elbow, wrist)
-    f["shoulder_angle"] = angle_at(hip, sh, elbow)
+    sa = signed_angle_at(pts("shoulder", "hip"), pts("hip", "shoulder"), pts("knee", "ear"), ch)
+    f["hip_angle"], neck = sa[:, 0], sa[:, 1]
     # the trunk axis through both hips and both shoulders (either side when one is unseen): the same
     # whichever side is taken as facing the camera, which an oblique view can leave undecided
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mid_sh = np.nanmean(px[:, [Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER]], axis=1)
-        mid_hip = np.nanmean(px[:, [Lm.LEFT_HIP, Lm.RIGHT_HIP]], axis=1)
+    mid_sh = midpoint(px[:, Lm.LEFT_SHOULDER], px[:, Lm.RIGHT_SHOULDER])
+    mid_hip = midpoint(px[:, Lm.LEFT_HIP], px[:, Lm.RIGHT_HIP])
     f["trunk_incline"] = incline_from_vertical(mid_hip, mid_sh)
 
     if scale is None:
@@ -187,7 +205,7 @@ def compute_features(
         f["load_distance"] = np.abs(wrist[:, 0] - ankle[:, 0]) / leg
 
     f["twist"] = _twist(world) if world is not None else np.full(n, np.nan)
-    f["neck_flexion"] = signed_angle_at(hip, sh, ear, ch) - 180.0
+    f["neck_flexion"] = neck - 180.0
     f["back_curvature"] = (
         np.asarray(back_curvature, dtype=np.float64) if back_curvature is not None else np.full(n, np.nan)
     )
@@ -217,12 +235,18 @@ def _leg_features(
     ch = chirality_of(side)
     trunk = mid_sh - mid_hip
     out: dict[str, np.ndarray] = {}
-    for s in (Side.LEFT, Side.RIGHT):
-        name = s.name.lower()
-        hip, knee, ankle = (px[:, sided(j, s)] for j in ("hip", "knee", "ankle"))
-        out[f"hip_flexion_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, knee, ch)
-        out[f"leg_raise_{name}"] = 180.0 - signed_angle_at(hip + trunk, hip, hip + (ankle - knee), ch)
-        out[f"knee_angle_{name}"] = angle_at(hip, knee, ankle)
+    # both legs at once: (T, 2, 2) points, left then right
+    hips, knees, ankles = (
+        px[:, [int(sided(j, s)) for s in (Side.LEFT, Side.RIGHT)]] for j in ("hip", "knee", "ankle")
+    )
+    up_trunk = hips + trunk[:, None, :]
+    hip_flexion = 180.0 - signed_angle_at(up_trunk, hips, knees, ch)
+    leg_raise = 180.0 - signed_angle_at(up_trunk, hips, hips + (ankles - knees), ch)
+    knee_angle = angle_at(hips, knees, ankles)
+    for i, name in enumerate(("left", "right")):
+        out[f"hip_flexion_{name}"] = hip_flexion[:, i]
+        out[f"leg_raise_{name}"] = leg_raise[:, i]
+        out[f"knee_angle_{name}"] = knee_angle[:, i]
     sh, hip, knee, ankle, toe, wrist = (
         px[:, sided(j, side)] for j in ("shoulder", "hip", "knee", "ankle", "foot", "wrist")
     )
@@ -233,8 +257,8 @@ def _leg_features(
     with np.errstate(invalid="ignore", divide="ignore"):
         normal = np.stack([-floor[:, 1], floor[:, 0]], axis=-1)
         normal /= np.linalg.norm(floor, axis=-1, keepdims=True)
-        up = np.sign(np.sum((sh - toe) * normal, axis=-1))
-        out["knee_lift"] = np.sum((knee - toe) * normal, axis=-1) * up / leg
+        up = np.sign(_dot(sh - toe, normal))
+        out["knee_lift"] = _dot(knee - toe, normal) * up / leg
     return out
 
 

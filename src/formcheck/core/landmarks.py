@@ -7,7 +7,6 @@ scale as ``x``), and ``visibility`` in 0..1. A frame without a pose is all-NaN.
 
 from __future__ import annotations
 
-import warnings
 from enum import IntEnum
 
 import numpy as np
@@ -147,6 +146,7 @@ def drop_unseen(landmarks: np.ndarray, min_visibility: float = MIN_VISIBILITY) -
 
 
 _SIDE_SCORE_JOINTS = ("shoulder", "hip", "knee", "ankle", "elbow", "wrist")
+_SIDE_SCORE_INDEX = tuple([int(sided(j, s)) for j in _SIDE_SCORE_JOINTS] for s in (Side.LEFT, Side.RIGHT))
 
 
 def side_scores(landmarks: np.ndarray) -> np.ndarray:
@@ -160,13 +160,13 @@ def side_scores(landmarks: np.ndarray) -> np.ndarray:
         left, NaN without a pose. Combines depth (``z``, nearer is smaller) and visibility.
     """
     lm = np.asarray(landmarks, dtype=np.float64)
-    left = [sided(j, Side.LEFT) for j in _SIDE_SCORE_JOINTS]
-    right = [sided(j, Side.RIGHT) for j in _SIDE_SCORE_JOINTS]
+    left, right = _SIDE_SCORE_INDEX
     dz = lm[..., left, 2] - lm[..., right, 2]  # > 0: right nearer
     dv = lm[..., right, 3] - lm[..., left, 3]  # > 0: right more visible
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(np.tanh(dz * 10.0) + dv, axis=-1)
+    v = np.tanh(dz * 10.0) + dv
+    seen = ~np.isnan(v)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of what is seen; NaN when nothing is
+        return np.where(seen, v, 0.0).sum(axis=-1) / seen.sum(axis=-1)
 
 
 def camera_side(landmarks: np.ndarray) -> Side:
