@@ -70,3 +70,19 @@ def camera(ws_url: str, lang: str, key: str, max_fps: float = 30.0) -> bool:
     """
     value = _component()(ws_url=ws_url, texts=camera_texts(lang), max_fps=max_fps, key=key, default=None)
     return bool(isinstance(value, dict) and value.get("playing"))
+
+
+def stream_to(session: Any, lang: str, key: str, max_fps: float = 30.0) -> bool:
+    """The camera streaming to ``session`` (a :class:`~formcheck.webapp.live.CoachSession` or another
+    session the frame server knows): registered with the process's frame server and shown; whether it is
+    streaming. A frame server that cannot start is said in one line on the page (and False)."""
+    import streamlit as st
+
+    from formcheck.webapp.frameserver import frame_server
+
+    try:
+        server = frame_server()
+    except (OSError, ValueError) as e:
+        st.error(str(e))
+        return False
+    return camera(server.url(server.register(session)), lang, key=key, max_fps=max_fps)

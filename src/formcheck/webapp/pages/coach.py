@@ -18,8 +18,7 @@ import streamlit as st
 
 from formcheck.core.templates import Template, TemplateError, available
 from formcheck.webapp import markup, ui
-from formcheck.webapp.camera import camera
-from formcheck.webapp.frameserver import frame_server
+from formcheck.webapp.camera import stream_to
 from formcheck.webapp.live import CoachSession, LiveSettings
 from formcheck.webapp.readout import POLL_S, SPEECH_KEEP, STALE_S, lift_item, readout, speech_items
 from formcheck.webapp.summary import chart_data, pain_much_worse, summary_rows
@@ -123,13 +122,7 @@ def _setup_guide(template: Template, lang: str, expanded: bool) -> None:
 
 def _video(coach: CoachSession, lang: str) -> bool:
     """The camera component (camera in, overlay drawn in the page); whether it is streaming."""
-    try:
-        server = frame_server()
-    except (OSError, ValueError) as e:
-        st.error(str(e))
-        return False
-    url = server.url(server.register(coach))
-    return camera(url, lang, key=CAMERA_KEY)
+    return stream_to(coach, lang, key=CAMERA_KEY)
 
 
 @st.fragment(run_every=POLL_S)

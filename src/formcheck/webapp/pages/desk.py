@@ -11,9 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from formcheck.webapp import markup, ui
-from formcheck.webapp.camera import camera
+from formcheck.webapp.camera import stream_to
 from formcheck.webapp.desk import DEFAULT_FPS, FPS_CHOICES, DeskSession, readout, speech
-from formcheck.webapp.frameserver import frame_server
 from formcheck.webapp.texts import t
 
 CAMERA_KEY = "fc_desk_camera"
@@ -51,12 +50,7 @@ def render() -> None:
         st.caption(t("desk_low_rate", lang, fps=fps))
         st.caption(desk.template.camera_text.get(lang))
     with left:
-        try:
-            server = frame_server()
-        except (OSError, ValueError) as e:
-            st.error(str(e))
-            return
-        camera(server.url(server.register(desk)), lang, key=CAMERA_KEY, max_fps=fps)
+        stream_to(desk, lang, key=CAMERA_KEY, max_fps=fps)
     with right:
         _panel(desk, lang, muted)
 

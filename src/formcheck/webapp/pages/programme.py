@@ -28,8 +28,7 @@ from formcheck.store.history import StoreError
 from formcheck.store.programme import load_starter, parse_programme_text, programme_to_toml, starter_text
 from formcheck.store.tracking import StoredProgramme, TrackingStore
 from formcheck.webapp import markup, ui
-from formcheck.webapp.camera import camera
-from formcheck.webapp.frameserver import frame_server
+from formcheck.webapp.camera import stream_to
 from formcheck.webapp.live import CoachSession, LiveSettings
 from formcheck.webapp.programme_run import ProgrammeRun, RunEvent, cue_speech, event_text, hold_text, set_text
 from formcheck.webapp.readout import POLL_S, SPEECH_KEEP, PanelState, readout
@@ -211,12 +210,7 @@ def _running(run: ProgrammeRun, lang: str) -> None:
     st.caption(t("run_camera_hint", lang))
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        try:
-            server = frame_server()
-        except (OSError, ValueError) as e:
-            st.error(str(e))
-            return
-        camera(server.url(server.register(coach)), lang, key=CAMERA_KEY)
+        stream_to(coach, lang, key=CAMERA_KEY)
     with right:
         _run_panel(run, lang, bool(st.session_state.get("fc_mute")))
 
