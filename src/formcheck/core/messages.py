@@ -352,7 +352,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "delete_yes": Text(nl="Ja, alles wissen", en="Yes, delete everything"),
     "delete_no": Text(nl="Nee, bewaren", en="No, keep it"),
-    "history_deleted": Text(nl="Je geschiedenis is gewist.", en="Your history has been deleted."),
+    "history_deleted": Text(nl="Al je gegevens zijn gewist.", en="All your data has been deleted."),
     "not_local": Text(
         nl="formcheck is niet veilig gestart: de app is mogelijk bereikbaar vanaf het netwerk of stuurt "
         "gebruiksgegevens. Stop deze server en start formcheck in de map van formcheck met `make run`.",
