@@ -18,7 +18,7 @@ from test_engine import GOOD_VIEW
 from formcheck.analysis.analyze import analyze_trace
 from formcheck.analysis.evaluate import score_clip, summarize
 from formcheck.cli import summary_text
-from formcheck.core.engine import Engine, RepRecord
+from formcheck.core.engine import Engine, RepRecord, with_hold_target
 from formcheck.core.reps import CountRule, RepDetector
 from formcheck.core.templates import (
     TemplateError,
@@ -411,3 +411,65 @@ def test_summary_shows_each_leg_and_a_hold_still_going():
     assert "no rep (already under way at the start)  held 10.5 s (left)" in en
     nl = summary_text(doc, t, "nl")
     assert "links: 2 herhalingen, vastgehouden 21.0 s, 22.5 s" in nl and "(rechts)" in nl
+
+
+# ------------------------------------------------------------------------------- a programme's hold target
+
+
+def run_with_hold(
+    name: str, series: dict[str, np.ndarray], hold_s: tuple[float, float]
+) -> tuple[Engine, list]:
+    """As :func:`run`, with the hold target a programme's set gives instead of the template's."""
+    eng = Engine(load_template(name), require_setup=False, hold_s=hold_s)
+    n = len(next(iter(series.values())))
+    states = [
+        eng.update(i / FPS, dict(GOOD_VIEW, **LYING, **{k: float(v[i]) for k, v in series.items()}))
+        for i in range(n)
+    ]
+    eng.finish((n - 1) / FPS)
+    return eng, states
+
+
+def test_a_longer_hold_target_makes_a_held_rep_short_and_the_cue_names_its_seconds():
+    thigh = pull(0.0, 22.0)
+    legs = {"hip_flexion_left": thigh, "hip_flexion_right": 0 * thigh}
+    eng, states = run_with_hold("knee_to_chest", legs, (25.0, 30.0))
+    assert len(eng.reps) == 1 and "hold_short" in eng.reps[0].faults  # 22 s held, 25 asked
+    assert {s.hold_target_s for s in states} == {25.0}
+    said = [s.new_cue for s in states if s.new_cue is not None and s.new_cue.code == "hold_short"]
+    assert said, "the short hold is cued"
+    text = said[-1].text
+    assert re.findall(r"\d+", text.nl) == ["25", "30"] and "25 tot 30 seconden" in text.nl
+    assert re.findall(r"\d+", text.en) == ["25", "30"] and "25 to 30 seconds" in text.en
+    # not a second was "done" before the programme's 25
+    done_at = [s.hold_s for s in states if s.new_cue is not None and s.new_cue.code.endswith("_done")]
+    assert done_at == []
+
+
+def test_a_shorter_hold_target_makes_a_short_hold_done_and_says_so_at_its_seconds():
+    thigh = pull(0.0, 8.0)
+    legs = {"hip_flexion_left": thigh, "hip_flexion_right": 0 * thigh}
+    default, _ = run("knee_to_chest", legs, LYING)
+    assert "hold_short" in default.reps[0].faults  # the template's own 20 s
+    eng, states = run_with_hold("knee_to_chest", legs, (5.0, 5.0))
+    assert eng.reps[0].faults == ()
+    done = [s for s in states if s.new_cue is not None and s.new_cue.code == "hold_short_done"]
+    assert len(done) == 1 and 5.0 <= done[0].hold_s < 5.0 + 2 / FPS
+
+
+@pytest.mark.parametrize("name", ["bridge", "knee_to_chest", "hamstring_stretch", "plank"])
+def test_a_hold_target_replaces_every_number_in_the_hold_cue(name):
+    t = with_hold_target(load_template(name), (12.5, 12.5))
+    assert t.hold is not None and (t.hold.min_s, t.hold.max_s) == (12.5, 12.5)
+    assert re.findall(r"[\d.,]+\d", t.hold.cue.nl) == ["12,5"]
+    assert re.findall(r"[\d.,]+\d", t.hold.cue.en) == ["12.5"]
+    assert t.fault_cue("hold_short") == t.hold.cue
+
+
+def test_without_a_programme_or_with_the_templates_own_seconds_the_template_is_unchanged():
+    t = load_template("knee_to_chest")
+    assert with_hold_target(t, None) is t
+    assert with_hold_target(t, (20.0, 30.0)) is t  # its own seconds, its own words
+    cat = load_template("cat_cow")  # no hold: nothing to set
+    assert cat.hold is None and with_hold_target(cat, (20.0, 20.0)) is cat
+    assert Engine(t, hold_s=None).t is t

@@ -13,15 +13,19 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_engine import FPS, GOOD_VIEW, bridge, bridge_trace
 
 from formcheck.core.messages import message
 from formcheck.core.programme import ProgrammeError, plan_for
+from formcheck.pose.pipeline import LivePipeline
 from formcheck.store.history import SessionRecord, SessionStore
 from formcheck.store.programme import parse_programme_text, programme_to_toml
 from formcheck.store.tracking import TrackingStore
 from formcheck.webapp.compose import ItemForm, StageForm, compose
+from formcheck.webapp.live import session_template
 from formcheck.webapp.nav import page_path
-from formcheck.webapp.programme_run import ProgrammeRun, event_text, set_text
+from formcheck.webapp.programme_run import ProgrammeRun, event_text, set_settings, set_text
+from formcheck.webapp.readout import readout
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PROG = """
@@ -369,3 +373,33 @@ def test_a_damaged_history_is_one_line_on_the_programme_pages_and_left_alone(
     warnings = [w.value for w in at.warning]
     assert warnings and "damaged" in warnings[0] and "\n" not in warnings[0], warnings
     assert db.read_bytes() == before
+
+
+# ------------------------------------------------------------------------------------------ a set's hold
+
+
+def test_a_set_with_hold_s_20_coaches_a_20_s_hold() -> None:
+    prog = parse_programme_text(
+        PROG.replace("reps = 3\n", "reps = 3\nhold_s = 20\n", 1), "p", ("bridge", "cat_cow")
+    )
+    sets = plan_for(prog, DAY, DAY).sets
+    assert sets[0].exercise == "bridge" and sets[0].hold_s == (20.0, 20.0)
+    settings = set_settings(sets[0], "en", "auto")
+    assert settings.hold_s == (20.0, 20.0) and settings.exercise == "bridge" and settings.mode == "coach"
+    assert set_settings(sets[-1], "en", "auto").hold_s is None  # cat-cow: no hold given
+    template = session_template(settings)
+    assert template.hold is not None and (template.hold.min_s, template.hold.max_s) == (20.0, 20.0)
+    assert readout(None, template, "en").hold_sub == "20 s"
+    # the live path on it: the bridge's own 5 s would be done after 6 s; the set's 20 s is not
+    pipe = LivePipeline(template, require_setup=False)
+    sig = bridge(bridge_trace(1, hold_s=6.0))
+    states = [
+        pipe.engine.update(i / FPS, dict(GOOD_VIEW, **{k: float(v[i]) for k, v in sig.items()}))
+        for i in range(len(sig["hip_angle"]))
+    ]
+    assert {s.hold_target_s for s in states} == {20.0}
+    assert len(pipe.engine.reps) == 1 and "hold_short" in pipe.engine.reps[0].faults
+    cue = next(s.new_cue for s in states if s.new_cue is not None and s.new_cue.code == "hold_short")
+    assert "20 seconds" in cue.text.en and "20 seconden" in cue.text.nl
+    plain = LivePipeline(session_template(dataclasses.replace(settings, hold_s=None)), require_setup=False)
+    assert plain.template.hold is not None and plain.template.hold.min_s == 5.0  # the template's own

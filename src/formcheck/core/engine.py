@@ -33,7 +33,7 @@ from formcheck.core.cues import (
 )
 from formcheck.core.messages import MESSAGES
 from formcheck.core.reps import RepDetector, RepSpan
-from formcheck.core.templates import Band, Template, Text, leg_feature
+from formcheck.core.templates import Band, Hold, Template, Text, leg_feature
 
 #: Set-up thresholds (units as in :data:`formcheck.core.geometry.FEATURES`).
 MIN_VISIBILITY = 0.5
@@ -108,7 +108,8 @@ class EngineState:
         counting: set-up checks passed and in starting position at least once (reps count from here).
         reps: finished reps so far.
         hold_s: seconds held in the current hold (0 outside a hold).
-        hold_target_s: the template's minimum hold (0 without a hold).
+        hold_target_s: the least hold in seconds (the template's, or the programme's override; 0 without a
+            hold).
         cue: the cue on screen now (None when nothing to say).
         new_cue: the cue first emitted in this frame, to be spoken (None otherwise).
         new_rep: the rep finished in this frame, to be counted out loud (None otherwise).
@@ -204,6 +205,39 @@ def reba_scores(trunk_incline: float, knee_flexion: float) -> dict[str, int] | N
     return {"trunk": trunk, "legs": legs}
 
 
+def seconds_text(s: float, lang: str) -> str:
+    """Seconds as a spoken number: as few decimals as needed, a decimal comma in Dutch."""
+    text = f"{s:g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def hold_target_cue(min_s: float, max_s: float) -> Text:
+    """The "hold a little longer" cue naming ``min_s`` (to ``max_s``) seconds, in every language."""
+    words = {}
+    for lang in ("nl", "en"):
+        lo, hi = seconds_text(min_s, lang), seconds_text(max_s, lang)
+        hold = lo if lo == hi else MESSAGES["hold_range"].get(lang).format(lo=lo, hi=hi)
+        words[lang] = MESSAGES["hold_short_target"].get(lang).format(hold=hold)
+    return Text(nl=words["nl"], en=words["en"])
+
+
+def with_hold_target(template: Template, hold_s: tuple[float, float] | None) -> Template:
+    """``template`` with its hold target set to ``hold_s = (least, most)`` seconds (e.g. a programme's).
+
+    The hold timer, the "held long enough" and "time to lower" cues and the "held too short" judgement
+    follow the new seconds; the "hold longer" cue becomes a text naming them (a template's own cue may name
+    its own seconds). Unchanged when ``hold_s`` is None, the template has no hold, or the seconds are its own.
+    """
+    hold = template.hold
+    if hold_s is None or hold is None:
+        return template
+    lo, hi = float(hold_s[0]), float(max(hold_s))
+    if (lo, hi) == (hold.min_s, hold.max_s):
+        return template
+    new: Hold = replace(hold, min_s=lo, max_s=hi, cue=hold_target_cue(lo, hi))
+    return replace(template, hold=new)
+
+
 class Engine:
     """Counts reps, times holds, judges faults and picks cues for one exercise template.
 
@@ -216,10 +250,14 @@ class Engine:
         template: the exercise.
         require_setup: announce set-up problems and "ready" as cues (live coaching); offline analysis of
             recorded clips may switch the cues off. Counting is the same either way.
+        hold_s: ``(least, most)`` seconds to hold instead of the template's own (a programme's set), or
+            None; see :func:`with_hold_target`.
     """
 
-    def __init__(self, template: Template, *, require_setup: bool = True) -> None:
-        self.t = template
+    def __init__(
+        self, template: Template, *, require_setup: bool = True, hold_s: tuple[float, float] | None = None
+    ) -> None:
+        self.t = with_hold_target(template, hold_s)
         self.require_setup = require_setup
         self.cues = CueSelector()
         self.reps: list[RepRecord] = []

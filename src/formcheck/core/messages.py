@@ -232,6 +232,13 @@ MESSAGES: dict[str, Text] = {
     "hold_label": Text(nl="Vasthouden", en="Hold"),
     "hold_left": Text(nl="nog {s} s", en="{s} s to go"),
     "hold_done": Text(nl="Goed zo!", en="Well done!"),
+    # the "hold a little longer" cue when a programme sets the hold's seconds (the template's own cue may
+    # name its own seconds); {hold} is "20" or "20 tot 30" / "20 to 30"
+    "hold_short_target": Text(
+        nl="Houd het de volgende keer iets langer vast: {hold} seconden.",
+        en="Hold it a little longer next time: {hold} seconds.",
+    ),
+    "hold_range": Text(nl="{lo} tot {hi}", en="{lo} to {hi}"),
     "gauge_knee_flexion": Text(nl="Kniebuiging", en="Knee flexion"),
     "gauge_trunk_incline": Text(nl="Rompkanteling", en="Trunk inclination"),
     "lift_item": Text(nl="Til {n}: {technique}", en="Lift {n}: {technique}"),

@@ -180,10 +180,18 @@ def trace_features(
 
 
 def run_engine(
-    template: Template, times: np.ndarray, feats: dict[str, np.ndarray], *, require_setup: bool = False
+    template: Template,
+    times: np.ndarray,
+    feats: dict[str, np.ndarray],
+    *,
+    require_setup: bool = False,
+    hold_s: tuple[float, float] | None = None,
 ) -> tuple[Engine, list[EngineState]]:
-    """Feed precomputed features through a fresh engine, frame by frame, and close it at the last frame."""
-    engine = Engine(template, require_setup=require_setup)
+    """Feed precomputed features through a fresh engine, frame by frame, and close it at the last frame.
+
+    ``hold_s``: ``(least, most)`` seconds to hold instead of the template's (a programme's set), or None.
+    """
+    engine = Engine(template, require_setup=require_setup, hold_s=hold_s)
     names = list(feats)
     cols = np.stack([feats[k] for k in names], axis=1) if names else np.zeros((len(times), 0))
     states = []
@@ -201,11 +209,20 @@ class LivePipeline:
         template: the exercise.
         require_setup: check set-up before counting (live coaching: yes).
         side_memory_s: time constant of the running camera-side vote (s).
+        hold_s: ``(least, most)`` seconds to hold instead of the template's (a programme's set), or None;
+            :attr:`template` is then the template with that hold target.
     """
 
-    def __init__(self, template: Template, *, require_setup: bool = True, side_memory_s: float = 2.0) -> None:
-        self.template = template
-        self.engine = Engine(template, require_setup=require_setup)
+    def __init__(
+        self,
+        template: Template,
+        *,
+        require_setup: bool = True,
+        side_memory_s: float = 2.0,
+        hold_s: tuple[float, float] | None = None,
+    ) -> None:
+        self.engine = Engine(template, require_setup=require_setup, hold_s=hold_s)
+        self.template = self.engine.t
         self._filter = OneEuro(min_cutoff=2.0, beta=10.0)
         self._world_filter = OneEuro(min_cutoff=2.0, beta=10.0)
         self._scale = SteadyScale()

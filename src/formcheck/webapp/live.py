@@ -46,7 +46,7 @@ import numpy as np
 from formcheck.analysis.analyze import brightness_of
 from formcheck.analysis.teach import load_reference
 from formcheck.core.back import low_back_hollow
-from formcheck.core.engine import EngineState, RepRecord
+from formcheck.core.engine import EngineState, RepRecord, with_hold_target
 from formcheck.core.landmarks import Side
 from formcheck.core.teach import DemoMatcher
 from formcheck.core.templates import Template, Text, load_template
@@ -133,12 +133,19 @@ class LiveSettings:
         lang: ``nl`` or ``en`` (overlay texts).
         mode: ``coach`` (patient) or ``demo`` (physio lifting demonstration: keeps a replay buffer).
         model: ``auto``, ``lite`` or ``full``.
+        hold_s: ``(least, most)`` seconds to hold instead of the template's (a programme's set), or None.
     """
 
     exercise: str
     lang: str = "nl"
     mode: str = "coach"
     model: str = "auto"
+    hold_s: tuple[float, float] | None = None
+
+
+def session_template(settings: LiveSettings) -> Template:
+    """The exercise ``settings`` ask for, with the hold target they set (raises ``TemplateError``)."""
+    return with_hold_target(load_template(settings.exercise), settings.hold_s)
 
 
 @dataclass(frozen=True)
@@ -618,7 +625,7 @@ class LiveProcessor:
 
     def _start(self, settings: LiveSettings) -> None:
         self.settings = settings
-        self.template = load_template(settings.exercise)
+        self.template = session_template(settings)
         self.pipeline = LivePipeline(self.template, require_setup=True)
         self._names = list(dict.fromkeys([*self.template.display, *GAUGE_FEATURES]))
         with_mask = self.template.needs_mask
@@ -715,7 +722,11 @@ class LiveProcessor:
         error = None
         try:
             settings = self.session.settings
-            if settings.exercise != self.settings.exercise or settings.mode != self.settings.mode:
+            if (settings.exercise, settings.mode, settings.hold_s) != (
+                self.settings.exercise,
+                self.settings.mode,
+                self.settings.hold_s,
+            ):
                 self._finish_pipeline()
                 self.session.end()
                 self._start(settings)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from formcheck.core.programme import PlannedSet
 from formcheck.store.history import SessionRecord, StoreError
 from formcheck.store.tracking import PlanSession, TrackingStore
-from formcheck.webapp.live import LiveUpdate
+from formcheck.webapp.live import LiveSettings, LiveUpdate
 from formcheck.webapp.texts import t
 
 log = logging.getLogger(__name__)
@@ -257,6 +257,12 @@ class ProgrammeRun:
             return False
         self._said.add(e.id)
         return True
+
+
+def set_settings(s: PlannedSet, lang: str, model: str) -> LiveSettings:
+    """What the live coach runs for set ``s``: its exercise, coached, with the set's hold seconds (if the
+    programme gives any) as the hold target instead of the template's."""
+    return LiveSettings(exercise=s.exercise, lang=lang, mode="coach", model=model, hold_s=s.hold_s)
 
 
 def _counted(rec: SessionRecord, start: int, side: str) -> int:

@@ -13,6 +13,7 @@ from datetime import date
 
 import streamlit as st
 
+from formcheck.core.engine import with_hold_target
 from formcheck.core.programme import (
     PlannedSet,
     Programme,
@@ -29,8 +30,16 @@ from formcheck.store.programme import load_starter, parse_programme_text, progra
 from formcheck.store.tracking import StoredProgramme, TrackingStore
 from formcheck.webapp import markup, ui
 from formcheck.webapp.camera import stream_to
-from formcheck.webapp.live import CoachSession, LiveSettings
-from formcheck.webapp.programme_run import ProgrammeRun, RunEvent, cue_speech, event_text, hold_text, set_text
+from formcheck.webapp.live import CoachSession
+from formcheck.webapp.programme_run import (
+    ProgrammeRun,
+    RunEvent,
+    cue_speech,
+    event_text,
+    hold_text,
+    set_settings,
+    set_text,
+)
 from formcheck.webapp.readout import POLL_S, SPEECH_KEEP, PanelState, readout
 from formcheck.webapp.summary import pain_much_worse
 from formcheck.webapp.texts import t
@@ -222,7 +231,7 @@ def _follow(run: ProgrammeRun, lang: str) -> CoachSession:
     s = run.upcoming() if run.phase == "rest" else run.current()
     if s is not None and s.exercise in run.exercises:
         model = st.session_state.get("fc_model", "auto")
-        coach.update_settings(LiveSettings(exercise=s.exercise, lang=lang, mode="coach", model=model))
+        coach.update_settings(set_settings(s, lang, model))
     with coach.lock:
         coach.pain_before = run.session.pain_before
     return coach
@@ -276,7 +285,7 @@ def _set_board(run: ProgrammeRun, cur: PlannedSet, lang: str, panel: PanelState)
     which, what = set_text(cur, lang, ui.title)
     st.html(f'<div id="fc-set"><b>{markup.esc(which)}</b><br>{markup.esc(what)}</div>')
     try:
-        template = ui.template(cur.exercise)
+        template = with_hold_target(ui.template(cur.exercise), cur.hold_s)
     except TemplateError:
         return
     u = panel.last if panel.last is not None and panel.last.exercise == cur.exercise else None
