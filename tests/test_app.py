@@ -495,6 +495,24 @@ def test_processor_survives_a_bad_frame_and_exercise_change(tmp_path: Path) -> N
     assert len(SessionStore(tmp_path).recent()) == 2  # both sessions kept
 
 
+@pytest.mark.model
+def test_processor_passes_the_reps_per_leg_to_the_page(tmp_path: Path) -> None:
+    coach = CoachSession(LiveSettings(exercise="knee_to_chest", model="lite"), store=SessionStore(tmp_path))
+    proc = LiveProcessor(coach)
+    try:
+        out = proc.process_image(_frames(1)[0], 0.0)
+        assert out is not None and out.update.leg_reps == {"left": 0, "right": 0}
+        with mock.patch.object(proc.pipeline, "step", side_effect=RuntimeError("boom")):
+            bad = proc.process_image(_frames(1)[0], 0.1)
+        assert bad is not None and bad.update.error and bad.update.leg_reps == {"left": 0, "right": 0}
+        coach.update_settings(LiveSettings(exercise="bridge", model="lite"))
+        _feed(proc, 1, start=3)
+        assert coach.drain()[-1].leg_reps is None  # a single count for other exercises
+    finally:
+        proc.on_ended()
+    coach.flush()
+
+
 # ------------------------------------------------------------------------------------------ saving order
 
 

@@ -85,6 +85,22 @@ def test_knee_to_chest_counts_and_times_each_leg(other_rest):
         assert r.faults == () and r.experimental_faults == ()
 
 
+def test_knee_to_chest_state_carries_the_reps_per_leg():
+    eng, states = run("knee_to_chest", alternating([21.0] * 3), LYING)
+    assert states[0].leg_reps == {"left": 0, "right": 0}
+    new = [s for s in states if s.new_rep is not None]
+    assert [s.leg_reps for s in new] == [
+        {"left": 1, "right": 0},
+        {"left": 1, "right": 1},
+        {"left": 2, "right": 1},
+    ]
+    assert all(s.new_rep.side == side for s, side in zip(new, ("left", "right", "left"), strict=True))
+    assert eng.leg_reps() == {"left": 2, "right": 1}
+    plank_eng, plank_states = run("plank", plank(12.0), PRONE)
+    assert len(plank_eng.reps) == 1
+    assert all(s.leg_reps is None for s in plank_states)  # not a per-leg exercise
+
+
 def test_knee_to_chest_hold_runs_only_while_the_knee_is_at_the_chest():
     # the thigh comes up 90 degrees (a real movement: a rep) but never past the 100 of "at the chest"
     thigh = pull(0.0, 20.0, top=90.0)

@@ -310,3 +310,31 @@ def test_every_template_posture_can_be_drawn() -> None:
     from formcheck.core import templates
 
     assert set(templates.POSTURES) <= set(guide.POSTURES)
+
+
+def test_per_leg_counter_shows_reps_per_leg() -> None:
+    """A per-leg exercise's counter carries a line of reps per leg under the big count; others do not."""
+    k2c = load_template("knee_to_chest")
+    plain = overlay.draw_overlay(frame(), None, state(reps=3), k2c, "nl", {}, Side.RIGHT)
+    a = overlay.draw_overlay(
+        frame(), None, state(reps=3, leg_reps={"left": 2, "right": 1}), k2c, "nl", {}, Side.RIGHT
+    )
+    b = overlay.draw_overlay(
+        frame(), None, state(reps=3, leg_reps={"left": 1, "right": 2}), k2c, "nl", {}, Side.RIGHT
+    )
+    drawn = np.flatnonzero((a[:, : W // 2] != GREY).any(axis=(1, 2)))
+    plain_drawn = np.flatnonzero((plain[:, : W // 2] != GREY).any(axis=(1, 2)))
+    assert drawn.max() > plain_drawn.max() + 15  # the counter panel grew by the per-leg line
+    rows = slice(plain_drawn.max() - 25, drawn.max())  # the per-leg line, below the big count
+    assert (a[rows, : W // 2] != b[rows, : W // 2]).any()  # it follows the counts per leg
+    assert (a[: plain_drawn.max() - 30] == b[: plain_drawn.max() - 30]).all()  # the total is the same
+
+
+def test_per_leg_hold_caption_names_the_leg() -> None:
+    k2c = load_template("knee_to_chest")
+    top = (slice(0, 140), slice(W // 2 - 90, W // 2 + 90))
+    held = {"phase": k2c.hold.phase, "hold_s": 4.0, "hold_target_s": 20.0} if k2c.hold else {}
+    left = overlay.draw_overlay(frame(), None, state(side="left", **held), k2c, "en", {}, Side.RIGHT)
+    right = overlay.draw_overlay(frame(), None, state(side="right", **held), k2c, "en", {}, Side.RIGHT)
+    none = overlay.draw_overlay(frame(), None, state(**held), k2c, "en", {}, Side.RIGHT)
+    assert (left[top] != right[top]).any() and (left[top] != none[top]).any()

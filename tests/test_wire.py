@@ -97,6 +97,26 @@ def test_overlay_message_carries_the_state_in_words_and_is_strict_json() -> None
     assert "bones" not in overlay_message(_result(state, None), seq=10)
 
 
+def test_overlay_message_carries_the_reps_per_leg_and_the_leg_held() -> None:
+    import dataclasses
+
+    state = EngineState(
+        t_s=1.0, phase="top", counting=True, reps=3, hold_s=4.0, hold_target_s=20.0, cue=None, new_cue=None,
+        new_rep=None, issues=(), live_faults=(), bad_joints=frozenset(), side="left",
+        leg_reps={"left": 2, "right": 1},
+    )  # fmt: skip
+    res = _result(state, None)
+    res = dataclasses.replace(
+        res, update=dataclasses.replace(res.update, side="left", leg_reps=state.leg_reps)
+    )
+    msg = overlay_message(res, seq=1)
+    assert msg["legs"] == ["Left 2", "Right 1"] and msg["hold_leg"] == "Left"
+    resting = dataclasses.replace(res, update=dataclasses.replace(res.update, hold_s=0.0))
+    assert overlay_message(resting, seq=2)["hold_leg"] is None
+    plain = overlay_message(_result(state, None), seq=3)  # bridge: a single count
+    assert plain["legs"] is None and plain["hold_leg"] is None
+
+
 def test_a_setup_problem_shows_as_the_banner_when_there_is_no_cue() -> None:
     from formcheck.core.messages import message
 

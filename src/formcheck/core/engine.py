@@ -117,6 +117,7 @@ class EngineState:
         live_faults: fault codes crossing their threshold in this frame.
         bad_joints: joint names to colour red (side-free names such as ``hip``).
         side: the leg whose hold or rep is in progress (per-leg templates), else None.
+        leg_reps: finished reps by leg, ``{"left": n, "right": m}`` (per-leg templates), else None.
     """
 
     t_s: float
@@ -132,6 +133,7 @@ class EngineState:
     live_faults: tuple[str, ...]
     bad_joints: frozenset[str]
     side: str | None = None
+    leg_reps: dict[str, int] | None = None
 
 
 @dataclass
@@ -363,7 +365,14 @@ class Engine:
             live_faults=tuple(live),
             bad_joints=frozenset(bad),
             side=self._legs[now] if now is not None else None,
+            leg_reps=self.leg_reps(),
         )
+
+    def leg_reps(self) -> dict[str, int] | None:
+        """Finished reps by leg (``{"left": n, "right": m}``) for a per-leg template, else None."""
+        if self._legs[0] is None:
+            return None
+        return {str(leg): sum(1 for r in self.reps if r.side == leg) for leg in self._legs}
 
     @property
     def detector(self) -> RepDetector:

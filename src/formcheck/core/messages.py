@@ -6,6 +6,8 @@ is here, keyed by a stable code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from formcheck.core.messages_physio import PHYSIO_MESSAGES
 from formcheck.core.messages_programme import PROGRAMME_MESSAGES
 from formcheck.core.messages_teach import TEACH_MESSAGES
@@ -239,6 +241,11 @@ MESSAGES: dict[str, Text] = {
         en="Hold it a little longer next time: {hold} seconds.",
     ),
     "hold_range": Text(nl="{lo} tot {hi}", en="{lo} to {hi}"),
+    "hold_leg": Text(nl="{hold} · {leg}", en="{hold} · {leg}"),
+    "leg_count": Text(nl="{leg} {n}", en="{leg} {n}"),
+    "leg_left": Text(nl="Links", en="Left"),
+    "leg_right": Text(nl="Rechts", en="Right"),
+    "said_leg_count": Text(nl="{leg}, {n}", en="{leg}, {n}"),
     "gauge_knee_flexion": Text(nl="Kniebuiging", en="Knee flexion"),
     "gauge_trunk_incline": Text(nl="Rompkanteling", en="Trunk inclination"),
     "lift_item": Text(nl="Til {n}: {technique}", en="Lift {n}: {technique}"),
@@ -390,6 +397,14 @@ def message(code: str, lang: str) -> str:
         KeyError: unknown code.
     """
     return MESSAGES[code].get(lang)
+
+
+def leg_counts_text(leg_reps: Mapping[str, int], lang: str) -> str:
+    """Reps per leg in words, ``"Links 2 · Rechts 1"`` / ``"Left 2 · Right 1"`` (legs in the given order)."""
+    return " · ".join(
+        message("leg_count", lang).format(leg=message(f"leg_{leg}", lang), n=int(n))
+        for leg, n in leg_reps.items()
+    )
 
 
 def fault_text(template: Template, code: str, lang: str) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from formcheck.core.cues import cue_is_good
 from formcheck.core.engine import EngineState
 from formcheck.core.landmarks import SIDED, SKELETON, Lm, Side
-from formcheck.core.messages import MESSAGES
+from formcheck.core.messages import MESSAGES, leg_counts_text, message
 from formcheck.core.templates import Template
 from formcheck.draw.text import (
     ARC,
@@ -267,19 +267,29 @@ def _bad_features(state: EngineState, template: Template) -> frozenset[str]:
 
 
 def _draw_counter(img: np.ndarray, state: EngineState, template: Template, lang: str, s: float) -> int:
-    """Rep counter and phase label, top left; returns the bottom of what was drawn (px)."""
+    """Rep counter (and the reps per leg of a per-leg exercise) and phase label, top left; returns the bottom
+    of what was drawn (px)."""
     m = round(12 * s)
     pad = round(10 * s)
-    small, big = round(17 * s), round(50 * s)
+    small, big, mid = round(17 * s), round(50 * s), round(24 * s)
     title = LABELS["reps"].get(lang)
     count = f"{state.reps} / {template.target_reps}"
-    w = max(text_size(title, small)[0], text_size(count, big)[0], text_size("88 / 88", big)[0]) + 2 * pad
+    # one line a leg ("Links 2"), so the panel stays as narrow as the count
+    per_leg = state.leg_reps or {}
+    legs = [leg_counts_text({leg: n}, lang) for leg, n in per_leg.items()]
+    held = [leg == state.side and state.hold_s > 0 for leg in per_leg]  # the leg being held, in amber
+    w = max(text_size(x, small if x is title else big)[0] for x in (title, count, "88 / 88")) + 2 * pad
+    w = max([w] + [text_size(x, mid)[0] + 2 * pad for x in legs])
     h_title, h_big = text_size(title, small)[1], text_size(count, big)[1]
-    h = pad + h_title + h_big + pad // 2
+    h_leg = text_size("Hg", mid)[1]
+    h = pad + h_title + h_big + h_leg * len(legs) + pad // 2
     panel(img, m, m, m + w, m + h, DARK, 0.7, radius=round(12 * s))
     done = state.reps >= template.target_reps > 0
     put_text(img, title, m + pad, m + pad, small, MUTED)
     put_text(img, count, m + pad, m + pad + h_title - round(4 * s), big, GOOD if done else WHITE)
+    for k, (line, hot) in enumerate(zip(legs, held, strict=True)):
+        y = m + pad + h_title + h_big - round(4 * s) + k * h_leg
+        put_text(img, line, m + pad, y, mid, HOLD if hot else WHITE)
     bottom = m + h
     if state.phase is not None:
         try:
@@ -326,7 +336,8 @@ def _draw_angle_panel(
 
 
 def _draw_hold(img: np.ndarray, state: EngineState, lang: str, s: float) -> None:
-    """A ring filling up over the hold, with the whole seconds left (a tick once done), top centre."""
+    """A ring filling up over the hold, with the whole seconds left (a tick once done), top centre; the
+    caption names the leg of a per-leg hold."""
     if not (state.hold_target_s > 0 and state.hold_s > 0):
         return
     fw = img.shape[1]
@@ -335,11 +346,13 @@ def _draw_hold(img: np.ndarray, state: EngineState, lang: str, s: float) -> None
     m = round(12 * s)
     cx, cy = fw // 2, m + rad + thick
     small = round(16 * s)
-    lab = LABELS["hold"].get(lang)
-    lh = text_size(lab, small)[1]
+    labs = [LABELS["hold"].get(lang)]
+    if state.side in ("left", "right"):  # a per-leg hold: the leg on a line of its own
+        labs.append(message(f"leg_{state.side}", lang))
+    lh = text_size("Hg", small)[1]
     box = rad + thick + round(4 * s)
-    half_w = max(box, text_size(lab, small)[0] // 2 + round(8 * s))
-    panel(img, cx - half_w, cy - box, cx + half_w, cy + box + lh, DARK, 0.7, radius=round(14 * s))
+    half_w = max([box] + [text_size(x, small)[0] // 2 + round(8 * s) for x in labs])
+    panel(img, cx - half_w, cy - box, cx + half_w, cy + box + lh * len(labs), DARK, 0.7, radius=round(14 * s))
     frac = min(1.0, state.hold_s / state.hold_target_s)
     done = frac >= 1.0
     cv2.circle(img, (cx, cy), rad, (80, 80, 80), thick, cv2.LINE_AA)
@@ -351,7 +364,8 @@ def _draw_hold(img: np.ndarray, state: EngineState, lang: str, s: float) -> None
     else:
         left = max(0, math.ceil(state.hold_target_s - state.hold_s - 1e-9))
         put_text(img, str(left), cx, cy, round(38 * s), WHITE, "mm")
-    put_text(img, lab, cx, cy + rad + thick, small, MUTED, "mt")
+    for k, lab in enumerate(labs):
+        put_text(img, lab, cx, cy + rad + thick + k * lh, small, MUTED if k == 0 else WHITE, "mt")
 
 
 def _draw_banner(img: np.ndarray, text: str, good: bool, s: float) -> None:

@@ -169,6 +169,8 @@ class LiveUpdate:
         model: pose model in use.
         latency_ms: from the frame's arrival to this update.
         error: a message code when processing failed for this frame, else None.
+        side: the leg whose hold or rep is in progress (per-leg templates), else None.
+        leg_reps: finished reps by leg (per-leg templates), else None.
     """
 
     seq: int
@@ -192,6 +194,8 @@ class LiveUpdate:
     model: str
     latency_ms: float
     error: str | None = None
+    side: str | None = None
+    leg_reps: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -881,6 +885,7 @@ class LiveProcessor:
                 new_cue=None,
                 new_rep=None,
                 feats={},
+                leg_reps=self.pipeline.engine.leg_reps(),
             )
         else:
             update = LiveUpdate(
@@ -895,6 +900,8 @@ class LiveProcessor:
                 new_cue=(state.new_cue.code, state.new_cue.text) if state.new_cue is not None else None,
                 new_rep=state.new_rep,
                 feats={n: float(feats.get(n, math.nan)) for n in self._names},
+                side=state.side,
+                leg_reps=state.leg_reps,
             )
         s.publish(update)
         return update

@@ -28,6 +28,7 @@ CSS = """
 .fc-big { font-size: clamp(5rem, 11vw, 10rem); font-weight: 800; line-height: 1; margin: 4px 0;
   font-variant-numeric: tabular-nums; }
 .fc-sub { font-size: 1.6rem; font-weight: 600; opacity: .85; }
+.fc-legs { font-size: clamp(1.8rem, 3vw, 2.8rem); font-weight: 800; margin-top: 6px; white-space: nowrap; }
 .fc-hold .fc-big { color: #fbbf24; }
 .fc-hold.fc-done .fc-big { color: #4ade80; }
 .fc-bar { height: 16px; background: rgba(255,255,255,.18); border-radius: 8px; overflow: hidden;
@@ -103,6 +104,7 @@ class Readout:
     Attributes:
         reps: finished reps.
         reps_label / reps_sub: caption above and below the counter (e.g. "Reps", "of 10").
+        legs: the reps per leg of a per-leg exercise ("Left 2 · Right 1"), else empty.
         hold_label: caption of the hold countdown; None hides the countdown.
         hold_left_s: seconds still to hold (0 when done), or None outside a hold.
         hold_fraction: 0..1 of the hold target reached.
@@ -117,6 +119,7 @@ class Readout:
     reps: int
     reps_label: str
     reps_sub: str
+    legs: str = ""
     hold_label: str | None = None
     hold_left_s: float | None = None
     hold_fraction: float = 0.0
@@ -129,11 +132,13 @@ class Readout:
 
 
 def board_html(r: Readout) -> str:
-    """The big board: rep counter, hold countdown, the one current cue and set-up problems."""
+    """The big board: rep counter (and reps per leg), hold countdown, the one current cue and set-up
+    problems."""
+    legs = f'<div class="fc-legs" id="fc-legs">{esc(r.legs)}</div>' if r.legs else ""
     cells = [
         f'<div class="fc-cell fc-reps"><div class="fc-label">{esc(r.reps_label)}</div>'
         f'<div class="fc-big" id="fc-reps" data-reps="{int(r.reps)}">{int(r.reps)}</div>'
-        f'<div class="fc-sub">{esc(r.reps_sub)}</div></div>'
+        f'<div class="fc-sub">{esc(r.reps_sub)}</div>{legs}</div>'
     ]
     if r.hold_label is not None:
         left = r.hold_left_s

@@ -16,14 +16,18 @@ PAIN_WORSE = 2
 
 
 def summary_rows(rec: SessionRecord, template: Template, lang: str) -> list[dict[str, Any]]:
-    """One table row per rep: number, score, hold time (s), technique and faults in words, and for a taught
-    exercise how close the rep came to the demonstration (score and cue)."""
+    """One table row per rep: number, the leg (per-leg exercises), score, hold time (s), technique and faults
+    in words, and for a taught exercise how close the rep came to the demonstration (score and cue)."""
+    per_leg = template.legs[0] is not None
     rows = []
     for r in rec.reps:
         row: dict[str, Any] = {
             t("col_rep", lang): r.get("index"),
-            t("col_score", lang): round(float(r.get("score") or 0.0)),
         }
+        if per_leg:
+            side = r.get("side")
+            row[t("col_leg", lang)] = t(f"side_{side}", lang) if side in ("left", "right") else ""
+        row[t("col_score", lang)] = round(float(r.get("score") or 0.0))
         if template.hold is not None:
             row[t("col_hold", lang)] = r.get("hold_s")
         if template.technique is not None:

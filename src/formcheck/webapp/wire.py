@@ -29,7 +29,7 @@ import numpy as np
 
 from formcheck.core.cues import cue_is_good
 from formcheck.core.landmarks import SKELETON
-from formcheck.core.messages import MESSAGES
+from formcheck.core.messages import MESSAGES, leg_counts_text
 from formcheck.draw.overlay import bad_landmarks
 
 MAGIC = b"FCF1"
@@ -125,7 +125,8 @@ def overlay_message(result: Any, seq: int, first: bool = False) -> dict[str, Any
     Returns:
         ``{"type": "overlay", "seq", "t_s", "w", "h", "side", "lm", "bad", "reps", "phase", "counting",
         "hold_s", "hold_target_s", "cue", "cue_kind", "issues", "new_rep", "new_cue", "error", "fps",
-        "latency_ms"}``.
+        "latency_ms", "legs", "hold_leg"}``; ``legs`` is the reps per leg in words (``["Left 2", "Right 1"]``)
+        and ``hold_leg`` the leg being held (``"Left"``) for a per-leg exercise, else None.
     """
     u = result.update
     st = result.state
@@ -136,6 +137,7 @@ def overlay_message(result: Any, seq: int, first: bool = False) -> dict[str, Any
     elif u.issues:
         code = u.issues[0]
         cue_text, cue_k = (MESSAGES[code].get(lang) if code in MESSAGES else code), "setup"
+    held = u.side in ("left", "right") and u.hold_s > 0  # a per-leg hold going on
     msg: dict[str, Any] = {
         "type": "overlay",
         "seq": int(seq),
@@ -159,6 +161,8 @@ def overlay_message(result: Any, seq: int, first: bool = False) -> dict[str, Any
         "error": u.error,
         "fps": _num(u.fps, 1),
         "latency_ms": _num(u.latency_ms, 1),
+        "legs": [leg_counts_text({k: n}, lang) for k, n in u.leg_reps.items()] if u.leg_reps else None,
+        "hold_leg": MESSAGES[f"leg_{u.side}"].get(lang) if held else None,
     }
     if first:
         msg["bones"] = [list(b) for b in BONES]

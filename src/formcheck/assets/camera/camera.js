@@ -260,6 +260,15 @@
     ctx.fillStyle = "rgba(15,27,45,.78)"; roundRect(r.x + 12 * s, r.y + 12 * s, w, 62 * s, 12 * s); ctx.fill();
     ctx.fillStyle = "#fff"; ctx.textBaseline = "middle";
     ctx.fillText(label, r.x + 26 * s, r.y + 44 * s);
+    // reps per leg under the counter (per-leg exercises): "Left 2 · Right 1"
+    if (o.legs && o.legs.length) {
+      const legs = o.legs.join(" · ");
+      ctx.font = `700 ${Math.round(26 * s)}px sans-serif`;
+      const lw = ctx.measureText(legs).width + 28 * s;
+      ctx.fillStyle = "rgba(15,27,45,.78)"; roundRect(r.x + 12 * s, r.y + 80 * s, lw, 40 * s, 10 * s); ctx.fill();
+      ctx.fillStyle = "#fff"; ctx.fillText(legs, r.x + 26 * s, r.y + 100 * s);
+      ctx.font = `800 ${Math.round(44 * s)}px sans-serif`;
+    }
     // hold countdown (top right) while in a hold
     if (o.hold_target_s > 0 && o.hold_s > 0) {
       const left = Math.max(0, Math.ceil(o.hold_target_s - o.hold_s));
@@ -268,6 +277,13 @@
       ctx.fillStyle = left > 0 ? "rgba(180,83,9,.9)" : "rgba(27,127,59,.9)";
       roundRect(r.x + r.w - hw - 12 * s, r.y + 12 * s, hw, 62 * s, 12 * s); ctx.fill();
       ctx.fillStyle = "#fff"; ctx.fillText(t, r.x + r.w - hw + 2 * s, r.y + 44 * s);
+      if (o.hold_leg) {  // the leg being held, under the countdown
+        ctx.font = `700 ${Math.round(26 * s)}px sans-serif`;
+        const lw = ctx.measureText(o.hold_leg).width + 28 * s;
+        ctx.fillStyle = "rgba(15,27,45,.78)";
+        roundRect(r.x + r.w - lw - 12 * s, r.y + 80 * s, lw, 40 * s, 10 * s); ctx.fill();
+        ctx.fillStyle = "#fff"; ctx.fillText(o.hold_leg, r.x + r.w - lw + 2 * s, r.y + 100 * s);
+      }
     }
     // the cue (bottom banner)
     if (o.cue) {

@@ -146,7 +146,7 @@ def _live_panel(coach: CoachSession, template: Template, lang: str, mode: str, m
             coach.save_async()
     r = readout(u, template, lang)
     if u is not None and (not coach.live or note):  # stopped or no picture: keep the count, drop the rest
-        r = markup.Readout(reps=r.reps, reps_label=r.reps_label, reps_sub=r.reps_sub)
+        r = markup.Readout(reps=r.reps, reps_label=r.reps_label, reps_sub=r.reps_sub, legs=r.legs)
     if note:
         r = markup.Readout(**{**r.__dict__, "issues": (*r.issues, note)})
     if coach.model_note and r.stats:

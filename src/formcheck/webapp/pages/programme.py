@@ -290,7 +290,10 @@ def _set_board(run: ProgrammeRun, cur: PlannedSet, lang: str, panel: PanelState)
         return
     u = panel.last if panel.last is not None and panel.last.exercise == cur.exercise else None
     r = readout(u, template, lang)
-    r = markup.Readout(**{**r.__dict__, "reps": run.done, "reps_sub": t("reps_of", lang, target=cur.reps)})
+    # the set's own count (a set is one leg); the stream's reps per leg would not match it
+    r = markup.Readout(
+        **{**r.__dict__, "reps": run.done, "reps_sub": t("reps_of", lang, target=cur.reps), "legs": ""}
+    )
     st.html(markup.board_html(r))
 
 
