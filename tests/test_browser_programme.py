@@ -60,14 +60,17 @@ reps = {PLANNED["cat_cow"]}
 
 
 def write_loop(out: Path, size: tuple[int, int] = (640, 480)) -> float:
-    """The bridge clip and the cat-cow clip, each padded with its last frame, as one 30 fps YUV4MPEG2
-    file; returns its length in seconds."""
+    """A session as a patient does it: the bridge clip as many times as the plan's bridges, then the
+    cat-cow clip, each padded with its last frame, as one 30 fps YUV4MPEG2 file; returns its length in
+    seconds. (A cat-cow between two bridges would be read by the bridge's counter as a bridge that never
+    comes down: the woman stands up and kneels into the cat-cow, and the counter takes the kneeling as a
+    rep in progress. See the closing note of this change.)"""
     import cv2
 
     from formcheck.pose.video import probe, read_frames
 
     frames = []
-    for clip in (BRIDGE, CAT_COW):
+    for clip in [BRIDGE] * PLANNED["bridge"] + [CAT_COW]:
         part = [cv2.resize(f, size) for _i, _t, f in read_frames(probe(clip))]
         frames += part + [part[-1]] * PAD_FRAMES
     w, h = size
